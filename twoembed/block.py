@@ -1,0 +1,293 @@
+"""The two-embedding block: frozen pretrained rows plus trainable special rows.
+
+The graph is the well-known recipe, made correct on Keras 3:
+
+    ids ─ Lambda(map_unknown_ids_to_oov) ─┬─ Embedding (frozen, n+k+2 rows) ───┐
+                                          └─ Lambda(shift_ids) ─ ReLU ─        Add ─ vectors
+                                             Embedding (trainable, k+2 rows) ──┘
+
+Every function, initializer and constraint in it is registered under the
+package name `twoembed`, so a saved model loads in safe mode after
+`import twoembed`, with no `custom_objects`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+from twoembed.vocab import Vocabulary
+
+__all__ = [
+    "PinFirstRow",
+    "ZeroFirstRow",
+    "build_embedding_block",
+    "map_unknown_ids_to_oov",
+    "shift_ids",
+]
+
+# Rows copied into the frozen table per assignment; bounds the transient copy
+# to a few tens of MB whatever the size of the pretrained matrix.
+_FILL_CHUNK_ROWS = 65536
+
+
+@keras.saving.register_keras_serializable(package="twoembed")
+def shift_ids(ids: Any, offset: int) -> Any:
+    """Shifts ids down by `offset` (the number of normal words).
+
+    A module-level, registered function rather than a Python `lambda`: Keras
+    refuses to load a `lambda` in safe mode, and the recipe's lambda closes
+    over a free variable that is not saved at all. `offset` travels in the
+    `Lambda`'s `arguments`, so it is part of the saved config.
+    """
+    return ids - ops.cast(offset, ids.dtype)
+
+
+@keras.saving.register_keras_serializable(package="twoembed")
+def map_unknown_ids_to_oov(ids: Any, oov_id: int) -> Any:
+    """Maps every id outside `[0, oov_id]` to `oov_id`.
+
+    Without it an out-of-range id raises on a TensorFlow CPU, gives a zero row
+    on GPU, is clamped under XLA and gives NaN under JAX; with it every
+    backend and device sees the OOV vector.
+    """
+    oov = ops.cast(oov_id, ids.dtype)
+    unknown = ops.logical_or(ops.less(ids, 0), ops.greater(ids, oov))
+    return ops.where(unknown, oov, ids)
+
+
+@keras.saving.register_keras_serializable(package="twoembed")
+class ZeroFirstRow(keras.initializers.Initializer):
+    """Draws a table from `initializer`, then sets row 0 to zeros.
+
+    Args:
+        initializer: the initializer of the other rows (any Keras identifier).
+
+    Example:
+
+    >>> table = ZeroFirstRow("ones")((3, 2))
+    >>> keras.ops.convert_to_numpy(table).tolist()
+    [[0.0, 0.0], [1.0, 1.0], [1.0, 1.0]]
+    """
+
+    def __init__(self, initializer: Any = "uniform"):
+        self.initializer = keras.initializers.get(initializer)
+
+    def __call__(self, shape: Any, dtype: Any = None) -> Any:
+        return _zero_first_row(self.initializer(shape, dtype=dtype))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"initializer": keras.initializers.serialize(self.initializer)}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> ZeroFirstRow:
+        return cls(keras.initializers.deserialize(config["initializer"]))
+
+
+@keras.saving.register_keras_serializable(package="twoembed")
+class PinFirstRow(keras.constraints.Constraint):
+    """Keeps row 0 of an embedding table at exactly zero after every update.
+
+    Row 0 of the trainable table is what every normal word looks up after the
+    shift. Its gradient is the sum over all normal words, so an unpinned row 0
+    trains into an offset shared by every "frozen" vector.
+    """
+
+    def __call__(self, w: Any) -> Any:
+        return _zero_first_row(w)
+
+
+def _zero_first_row(table: Any) -> Any:
+    # `where`, not a multiply: it gives +0.0 even for negative or NaN rows.
+    rows = ops.arange(ops.shape(table)[0])
+    is_first = ops.expand_dims(ops.equal(rows, 0), -1)
+    return ops.where(is_first, ops.zeros((), table.dtype), table)
+
+
+def _as_vocabulary(
+    vocab: Vocabulary | Sequence[str], special_tokens: Sequence[str] | None
+) -> Vocabulary:
+    if isinstance(vocab, Vocabulary):
+        if special_tokens is not None and tuple(special_tokens) != (
+            vocab.special_tokens
+        ):
+            raise ValueError(
+                "`special_tokens` does not match the Vocabulary's. Pass None "
+                "to use the Vocabulary's, or the same tokens in the same "
+                f"order. Received: special_tokens={list(special_tokens)!r}, "
+                f"vocab.special_tokens={list(vocab.special_tokens)!r}"
+            )
+        return vocab
+    return Vocabulary(vocab, () if special_tokens is None else special_tokens)
+
+
+def _check_matrix(matrix: Any, vocab: Vocabulary) -> np.ndarray:
+    """Returns the matrix as a float array, refusing bad shapes and values.
+
+    Never copies an array that is already float32 or float64, and never
+    writes to it.
+    """
+    if isinstance(matrix, np.ndarray):
+        array = matrix
+    else:
+        try:
+            array = np.asarray(keras.ops.convert_to_numpy(matrix))
+        except Exception as error:
+            raise TypeError(
+                "`glove_matrix` must be an array of shape (len(words), dim). "
+                f"Received: glove_matrix of type {type(matrix).__name__}"
+            ) from error
+    if not (np.issubdtype(array.dtype, np.floating) or array.dtype.kind in "iu"):
+        raise TypeError(
+            "`glove_matrix` must hold numbers. Received: glove_matrix with "
+            f"dtype={array.dtype}"
+        )
+    if array.ndim != 2:
+        raise ValueError(
+            "`glove_matrix` must be 2-D, shape (len(words), dim). Received: "
+            f"glove_matrix with shape={array.shape}"
+        )
+    expected = (vocab.num_words, array.shape[1])
+    if array.shape[0] != vocab.num_words:
+        raise ValueError(
+            f"`glove_matrix` has {array.shape[0]} rows but there are "
+            f"{vocab.num_words} words: expected shape {expected}, one row per "
+            "word in word order. The matrix has no pad row; the block adds "
+            f"row 0 itself. Received: glove_matrix with shape={array.shape}"
+        )
+    if array.shape[1] < 1:
+        raise ValueError(
+            "`glove_matrix` must have at least one column. Received: "
+            f"glove_matrix with shape={array.shape}"
+        )
+    if array.dtype.kind == "f":
+        for start in range(0, array.shape[0], _FILL_CHUNK_ROWS):
+            chunk = array[start : start + _FILL_CHUNK_ROWS]
+            if not np.isfinite(chunk).all():
+                bad = np.argwhere(~np.isfinite(chunk))[0]
+                row, col = int(bad[0]) + start, int(bad[1])
+                raise ValueError(
+                    "`glove_matrix` must be finite. Received: "
+                    f"glove_matrix[{row}, {col}]={array[row, col]} (the "
+                    f"vector of {vocab.words[row]!r})"
+                )
+    return array
+
+
+def _fill_frozen_table(variable: Any, matrix: np.ndarray) -> None:
+    """Writes `matrix` into rows 1..n of the zero-initialised `variable`.
+
+    On TensorFlow it assigns slices chunk by chunk, so the only full-size
+    copies alive are the caller's matrix and the variable itself.
+    """
+    n = matrix.shape[0]
+    dtype = keras.backend.standardize_dtype(variable.dtype)
+    if keras.backend.backend() == "tensorflow":
+        tf_variable = variable.value
+        for start in range(0, n, _FILL_CHUNK_ROWS):
+            stop = min(start + _FILL_CHUNK_ROWS, n)
+            chunk = np.asarray(matrix[start:stop], dtype=dtype)
+            tf_variable[start + 1 : stop + 1].assign(chunk)
+        return
+    table = np.zeros(tuple(variable.shape), dtype=dtype)
+    table[1 : n + 1] = matrix
+    variable.assign(table)
+
+
+def build_embedding_block(
+    vocab: Vocabulary | Sequence[str],
+    glove_matrix: Any,
+    special_tokens: Sequence[str] | None = None,
+    max_len: int | None = None,
+    *,
+    special_initializer: Any = None,
+    name: str = "twoembed",
+) -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    """Builds the two-embedding block as a Keras functional graph.
+
+    Normal words get their pretrained vector, frozen; special tokens and OOV
+    get a trainable vector. The output carries the mask `ids != 0`.
+
+    Args:
+        vocab: a `Vocabulary`, or the list of normal words (then
+            `special_tokens` completes the layout of `Vocabulary`).
+        glove_matrix: shape `(len(words), dim)`; row `i` is the vector of
+            `words[i]`. No pad row. Not modified and not kept.
+        special_tokens: the special tokens. None means the Vocabulary's, or
+            none when `vocab` is a list of words.
+        max_len: fixed sequence length, or None for any length.
+        special_initializer: initializer of the special and OOV rows. None
+            draws from a normal distribution with the pretrained matrix's
+            standard deviation, so new vectors start on the same scale.
+        name: prefix of the block's layer names; give each block in a model
+            its own.
+
+    Returns:
+        `(inputs, outputs)`: int32 ids of shape `(batch, max_len)` and
+        vectors of shape `(batch, max_len, dim)`.
+
+    Example:
+
+    >>> vocab = Vocabulary(["the", "cat"], ["<url>"])
+    >>> inputs, outputs = build_embedding_block(vocab, np.ones((2, 4)))
+    >>> model = keras.Model(inputs, outputs)
+    >>> model.count_params() - sum(w.size for w in model.non_trainable_weights)
+    12
+    """
+    vocab = _as_vocabulary(vocab, special_tokens)
+    if max_len is not None and (
+        isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer))
+    ):
+        raise TypeError(f"`max_len` must be an int or None. Received: {max_len!r}")
+    if max_len is not None and max_len < 1:
+        raise ValueError(f"`max_len` must be at least 1. Received: max_len={max_len}")
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"`name` must be a non-empty str. Received: name={name!r}")
+    matrix = _check_matrix(glove_matrix, vocab)
+    dim = int(matrix.shape[1])
+    if special_initializer is None:
+        std = float(np.std(matrix[: min(len(matrix), 100_000)])) or 0.05
+        special_initializer = keras.initializers.RandomNormal(stddev=std)
+
+    inputs = keras.Input(shape=(max_len,), dtype="int32", name=f"{name}_ids")
+    ids = keras.layers.Lambda(
+        map_unknown_ids_to_oov,
+        arguments={"oov_id": vocab.oov_id},
+        name=f"{name}_known_ids",
+    )(inputs)
+
+    pretrained = keras.layers.Embedding(
+        vocab.size,
+        dim,
+        embeddings_initializer="zeros",  # filled below, never put in the config
+        mask_zero=True,
+        trainable=False,
+        name=f"{name}_pretrained",
+    )
+    pretrained_vectors = pretrained(ids)
+    _fill_frozen_table(pretrained.embeddings, matrix)
+
+    shifted = keras.layers.Lambda(
+        shift_ids, arguments={"offset": vocab.num_words}, name=f"{name}_shift"
+    )(ids)
+    special_ids = keras.layers.Activation("relu", name=f"{name}_clip")(shifted)
+    # Rows: 0 = every normal word (pinned at zero), 1..k = specials, k+1 = OOV.
+    # mask_zero marks special/OOV positions; Add ORs it with the pretrained
+    # mask, giving exactly `ids != 0`. Without a mask here, Add drops both.
+    special_vectors = keras.layers.Embedding(
+        len(vocab.special_tokens) + 2,
+        dim,
+        embeddings_initializer=ZeroFirstRow(special_initializer),
+        embeddings_constraint=PinFirstRow(),
+        mask_zero=True,
+        name=f"{name}_special",
+    )(special_ids)
+
+    outputs = keras.layers.Add(name=f"{name}_vectors")(
+        [pretrained_vectors, special_vectors]
+    )
+    return inputs, outputs

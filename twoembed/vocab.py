@@ -1,0 +1,218 @@
+"""The id layout shared by the vocabulary and the embedding block.
+
+Ids are laid out so that one subtraction separates frozen rows from trainable
+ones:
+
+    0                  padding
+    1 .. n             the n normal (pretrained) words, in the order given
+    n+1 .. n+k         the k special tokens, in the order given
+    n+k+1              OOV, the highest id
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+__all__ = ["Vocabulary"]
+
+
+def _check_tokens(tokens: Iterable[str], what: str) -> list[str]:
+    """Returns `tokens` as a new list, refusing non-strings and duplicates."""
+    if isinstance(tokens, (str, bytes)):
+        raise TypeError(
+            f"`{what}` must be a sequence of strings, not a single string. "
+            f"Received: {what}={tokens!r}"
+        )
+    try:
+        tokens = list(tokens)
+    except TypeError:
+        raise TypeError(
+            f"`{what}` must be a sequence of strings. "
+            f"Received: {what} of type {type(tokens).__name__}"
+        ) from None
+    seen: dict[str, int] = {}
+    for position, token in enumerate(tokens):
+        if not isinstance(token, str):
+            raise TypeError(
+                f"Every entry of `{what}` must be a str. Received: "
+                f"{what}[{position}]={token!r} of type {type(token).__name__}"
+            )
+        if token in seen:
+            raise ValueError(
+                f"`{what}` holds {token!r} twice, at positions {seen[token]} "
+                f"and {position}; every token needs exactly one id."
+            )
+        seen[token] = position
+    return tokens
+
+
+class Vocabulary:
+    """Maps tokens to the id layout the two-embedding block expects.
+
+    Args:
+        words: the normal words, in id order; `words[i]` gets id `i + 1` and
+            must match row `i` of the pretrained matrix.
+        special_tokens: tokens that get trainable vectors (e.g. `"<url>"`),
+            in id order after the words. May be empty.
+
+    Example:
+
+    >>> vocab = Vocabulary(["the", "cat"], ["<url>"])
+    >>> vocab.id_of("cat"), vocab.id_of("<url>"), vocab.id_of("dog")
+    (2, 3, 4)
+    >>> vocab.encode([["the", "cat"], ["dog"]]).tolist()
+    [[1, 2], [4, 0]]
+    """
+
+    pad_id: int = 0
+
+    def __init__(self, words: Sequence[str], special_tokens: Sequence[str] = ()):
+        words = _check_tokens(words, "words")
+        special_tokens = _check_tokens(special_tokens, "special_tokens")
+        if not words:
+            raise ValueError(
+                "`words` is empty: the vocabulary needs at least one normal "
+                "word with a pretrained vector. Received: words=[]"
+            )
+        word_ids = {word: i + 1 for i, word in enumerate(words)}
+        for token in special_tokens:
+            if token in word_ids:
+                raise ValueError(
+                    f"Special token {token!r} is also a normal word (id "
+                    f"{word_ids[token]}). A token is either pretrained or "
+                    "special: drop it from `words` or from `special_tokens`."
+                )
+        self._words = tuple(words)
+        self._special_tokens = tuple(special_tokens)
+        n = len(words)
+        self._ids = word_ids
+        self._ids.update((t, n + 1 + i) for i, t in enumerate(special_tokens))
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The normal words, in id order (ids 1..n)."""
+        return self._words
+
+    @property
+    def special_tokens(self) -> tuple[str, ...]:
+        """The special tokens, in id order (ids n+1..n+k)."""
+        return self._special_tokens
+
+    @property
+    def num_words(self) -> int:
+        """n, the number of normal words; also the shift the block applies."""
+        return len(self._words)
+
+    @property
+    def special_ids(self) -> tuple[int, ...]:
+        """The ids of the special tokens, in order."""
+        n = self.num_words
+        return tuple(range(n + 1, n + 1 + len(self._special_tokens)))
+
+    @property
+    def oov_id(self) -> int:
+        """The OOV id, n+k+1: the highest id."""
+        return self.num_words + len(self._special_tokens) + 1
+
+    @property
+    def size(self) -> int:
+        """Number of ids, padding and OOV included: `oov_id + 1`."""
+        return self.oov_id + 1
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __contains__(self, token: object) -> bool:
+        return token in self._ids
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Vocabulary):
+            return NotImplemented
+        return (self._words, self._special_tokens) == (
+            other._words,
+            other._special_tokens,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self._words, self._special_tokens))
+
+    def __repr__(self) -> str:
+        return (
+            f"Vocabulary(num_words={self.num_words}, "
+            f"special_tokens={list(self._special_tokens)!r}, oov_id={self.oov_id})"
+        )
+
+    def id_of(self, token: str) -> int:
+        """Returns the id of `token`; any unknown token gets `oov_id`."""
+        return self._ids.get(token, self.oov_id)
+
+    def token_of(self, token_id: int) -> str | None:
+        """Returns the token with id `token_id`; None for padding and OOV."""
+        token_id = int(token_id)
+        n = self.num_words
+        if 1 <= token_id <= n:
+            return self._words[token_id - 1]
+        if n < token_id < self.oov_id:
+            return self._special_tokens[token_id - n - 1]
+        if token_id in (self.pad_id, self.oov_id):
+            return None
+        raise ValueError(
+            f"`token_id` must be in [0, {self.oov_id}]. Received: "
+            f"token_id={token_id}"
+        )
+
+    def encode(
+        self, batch: Iterable[Sequence[str]], max_len: int | None = None
+    ) -> np.ndarray:
+        """Turns a batch of token lists into an int32 id array.
+
+        Args:
+            batch: token lists, one per example.
+            max_len: length of every row; longer lists are cut at the end,
+                shorter ones padded with `pad_id` at the end. None uses the
+                longest list.
+
+        Returns:
+            An int32 array of shape `(len(batch), max_len)`.
+
+        Example:
+
+        >>> Vocabulary(["a", "b"]).encode([["a"], ["b", "a", "x"]], max_len=2)
+        array([[1, 0],
+               [2, 1]], dtype=int32)
+        """
+        if max_len is not None and (
+            isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer))
+        ):
+            raise TypeError(
+                f"`max_len` must be an int or None. Received: max_len={max_len!r}"
+            )
+        if max_len is not None and max_len < 1:
+            raise ValueError(
+                f"`max_len` must be at least 1. Received: max_len={max_len}"
+            )
+        if isinstance(batch, (str, bytes)):
+            raise TypeError(
+                "`batch` must be a list of token lists, not a string. "
+                f"Received: batch={batch!r}; did you mean [{batch!r}.split()]?"
+            )
+        rows = list(batch)
+        for i, tokens in enumerate(rows):
+            if isinstance(tokens, (str, bytes)) or not isinstance(
+                tokens, Sequence
+            ):
+                raise TypeError(
+                    "`batch` must be a list of token lists; entry "
+                    f"{i} is {tokens!r} of type {type(tokens).__name__}. "
+                    "Wrap a single example as [tokens]."
+                )
+        if max_len is None:
+            max_len = max((len(tokens) for tokens in rows), default=0)
+        ids = np.zeros((len(rows), int(max_len)), dtype=np.int32)
+        get, oov = self._ids.get, self.oov_id
+        for i, tokens in enumerate(rows):
+            row = [get(t, oov) for t in tokens[:max_len]]
+            ids[i, : len(row)] = row
+        return ids
