@@ -2,9 +2,10 @@
 
 The graph is the well-known recipe, made correct on Keras 3:
 
-    ids ─ Lambda(map_unknown_ids_to_oov) ─┬─ Embedding (frozen, n+k+2 rows) ───┐
-                                          └─ Lambda(shift_ids) ─ ReLU ─        Add ─ vectors
-                                             Embedding (trainable, k+2 rows) ──┘
+    ids ─ Lambda(map_unknown_ids_to_oov) ─┬─ Embedding(frozen) ─────────────┐
+                                          │                                 Add
+                                          └─ Lambda(shift_ids) ─ ReLU ─     │
+                                             Embedding(trainable, k+2 rows)─┘
 
 Every function, initializer and constraint in it is registered under the
 package name `twoembed`, so a saved model loads in safe mode after

@@ -159,8 +159,7 @@ class Vocabulary:
         if token_id in (self.pad_id, self.oov_id):
             return None
         raise ValueError(
-            f"`token_id` must be in [0, {self.oov_id}]. Received: "
-            f"token_id={token_id}"
+            f"`token_id` must be in [0, {self.oov_id}]. Received: token_id={token_id}"
         )
 
     def encode(
@@ -200,9 +199,7 @@ class Vocabulary:
             )
         rows = list(batch)
         for i, tokens in enumerate(rows):
-            if isinstance(tokens, (str, bytes)) or not isinstance(
-                tokens, Sequence
-            ):
+            if isinstance(tokens, (str, bytes)) or not isinstance(tokens, Sequence):
                 raise TypeError(
                     "`batch` must be a list of token lists; entry "
                     f"{i} is {tokens!r} of type {type(tokens).__name__}. "

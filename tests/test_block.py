@@ -1,0 +1,337 @@
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import keras
+import numpy as np
+import pytest
+
+import twoembed
+from twoembed import Vocabulary, build_embedding_block
+
+WORDS = ["the", "cat", "sat", "on", "mat", "dog"]
+SPECIALS = ["<url>", "<user>", "<num>"]
+DIM = 4
+
+
+@pytest.fixture
+def vocab():
+    return Vocabulary(WORDS, SPECIALS)
+
+
+@pytest.fixture
+def matrix():
+    return np.random.default_rng(0).normal(size=(len(WORDS), DIM)).astype("float32")
+
+
+def block_model(vocab, matrix, max_len=None, **kwargs):
+    inputs, outputs = build_embedding_block(vocab, matrix, max_len=max_len, **kwargs)
+    return keras.Model(inputs, outputs)
+
+
+def classifier(vocab, matrix, max_len=None):
+    """Block + masked average pooling + a sigmoid, as a user would build it."""
+    inputs, vectors = build_embedding_block(vocab, matrix, max_len=max_len)
+    pooled = keras.layers.GlobalAveragePooling1D()(vectors)
+    outputs = keras.layers.Dense(1, activation="sigmoid")(pooled)
+    return keras.Model(inputs, outputs)
+
+
+def toy_task(vocab, size=64, max_len=6, seed=0):
+    """Label 1 iff the sentence holds <url>: only a special vector can learn it."""
+    rng = np.random.default_rng(seed)
+    tokens = [*WORDS, *SPECIALS, "unknown-word"]
+    batch = [
+        list(rng.choice(tokens, size=rng.integers(2, max_len + 1))) for _ in range(size)
+    ]
+    labels = np.array([float("<url>" in row) for row in batch], dtype="float32")
+    return vocab.encode(batch, max_len=max_len), labels
+
+
+def test_output_has_shape_batch_len_dim(vocab, matrix):
+    model = block_model(vocab, matrix)
+    out = model.predict(vocab.encode([["the", "cat"], ["dog"]]), verbose=0)
+    assert out.shape == (2, 2, DIM)
+    assert out.dtype == np.float32
+
+
+def test_fixed_max_len_sets_the_input_shape(vocab, matrix):
+    inputs, outputs = build_embedding_block(vocab, matrix, max_len=7)
+    assert tuple(inputs.shape) == (None, 7)
+    assert tuple(outputs.shape) == (None, 7, DIM)
+    assert inputs.dtype == "int32"
+
+
+def test_graph_has_the_recipe_shape(vocab, matrix):
+    layers = block_model(vocab, matrix).layers
+    kinds = [type(layer).__name__ for layer in layers]
+    assert kinds.count("Embedding") == 2
+    assert kinds.count("Add") == 1
+    shift = [layer for layer in layers if layer.name == "twoembed_shift"]
+    assert len(shift) == 1 and isinstance(shift[0], keras.layers.Lambda)
+    assert shift[0].function is twoembed.block.shift_ids
+    relu = [layer for layer in layers if isinstance(layer, keras.layers.Activation)]
+    assert len(relu) == 1 and relu[0].get_config()["activation"] == "relu"
+    frozen, special = (
+        layer for layer in layers if isinstance(layer, keras.layers.Embedding)
+    )
+    assert not frozen.trainable and special.trainable
+
+
+def test_trainable_parameters_are_special_and_oov_rows_plus_pinned_row(vocab, matrix):
+    model = block_model(vocab, matrix)
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    frozen = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
+    assert trainable == (len(SPECIALS) + 1 + 1) * DIM
+    assert frozen == vocab.size * DIM
+
+
+def test_normal_words_get_their_pretrained_row_and_padding_gets_zeros(vocab, matrix):
+    model = block_model(vocab, matrix)
+    ids = np.array([[*range(1, len(WORDS) + 1), 0, 0]], dtype="int32")
+    out = model.predict(ids, verbose=0)[0]
+    np.testing.assert_array_equal(out[: len(WORDS)], matrix)
+    np.testing.assert_array_equal(out[len(WORDS) :], 0.0)
+
+
+def test_special_and_oov_ids_get_distinct_trainable_rows(vocab, matrix):
+    model = block_model(vocab, matrix)
+    special_table = model.get_layer("twoembed_special").get_weights()[0]
+    ids = np.array([[*vocab.special_ids, vocab.oov_id]], dtype="int32")
+    out = model.predict(ids, verbose=0)[0]
+    np.testing.assert_array_equal(out, special_table[1:])
+    assert len({tuple(row) for row in out}) == len(SPECIALS) + 1
+    np.testing.assert_array_equal(special_table[0], 0.0)
+
+
+def test_training_with_adam_keeps_pretrained_rows_exact_and_trains_specials(
+    vocab, matrix
+):
+    keras.utils.set_random_seed(1)
+    model = classifier(vocab, matrix)
+    before = block_model_from(model).predict(all_ids(vocab), verbose=0)
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy")
+    x, y = toy_task(vocab)
+    history = model.fit(x, y, epochs=5, batch_size=16, verbose=0)
+    after = block_model_from(model).predict(all_ids(vocab), verbose=0)[0]
+
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    np.testing.assert_array_equal(after[0], 0.0)  # padding
+    np.testing.assert_array_equal(after[1 : len(WORDS) + 1], matrix)  # bit for bit
+    moved = np.abs(after[len(WORDS) + 1 :] - before[0, len(WORDS) + 1 :]).max(axis=1)
+    assert moved[0] > 1e-3  # <url> learned; it is the label's only signal
+    assert moved[-1] > 0  # OOV appears in the data too
+    np.testing.assert_array_equal(
+        model.get_layer("twoembed_special").get_weights()[0][0], 0.0
+    )
+
+
+def block_model_from(model):
+    return keras.Model(
+        model.get_layer("twoembed_ids").output,
+        model.get_layer("twoembed_vectors").output,
+    )
+
+
+def all_ids(vocab):
+    return np.arange(vocab.size, dtype="int32")[None, :]
+
+
+@pytest.mark.parametrize("max_len", [None, 5])
+def test_output_mask_is_ids_not_equal_zero(vocab, matrix, max_len):
+    inputs, outputs = build_embedding_block(vocab, matrix, max_len=max_len)
+    ids = np.array(
+        [[1, vocab.oov_id, 0, 0, 0], [vocab.special_ids[0], 0, 2, 0, 0]], "int32"
+    )
+    mask = keras.Model(inputs, outputs._keras_mask)(ids)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(mask), ids != 0)
+
+
+def test_mask_makes_lstm_skip_padding(vocab, matrix):
+    keras.utils.set_random_seed(2)
+    inputs, vectors = build_embedding_block(vocab, matrix)
+    model = keras.Model(inputs, keras.layers.LSTM(3)(vectors))
+    short = np.array([[1, 2, vocab.special_ids[1]]], "int32")
+    padded = np.array([[1, 2, vocab.special_ids[1], 0, 0, 0]], "int32")
+    np.testing.assert_allclose(
+        model.predict(short, verbose=0), model.predict(padded, verbose=0), atol=1e-6
+    )
+
+
+def test_mask_makes_average_pooling_ignore_padding(vocab, matrix):
+    inputs, vectors = build_embedding_block(vocab, matrix, max_len=4)
+    model = keras.Model(inputs, keras.layers.GlobalAveragePooling1D()(vectors))
+    out = model.predict(np.array([[1, 3, 0, 0]], "int32"), verbose=0)
+    np.testing.assert_allclose(out[0], (matrix[0] + matrix[2]) / 2, rtol=1e-6)
+
+
+def test_ids_outside_the_layout_get_the_oov_vector(vocab, matrix):
+    model = block_model(vocab, matrix)
+    ids = np.array([[vocab.oov_id, -1, -1000, vocab.oov_id + 1, 2**31 - 1]], "int32")
+    out = model.predict(ids, verbose=0)[0]
+    for row in out[1:]:
+        np.testing.assert_array_equal(row, out[0])
+
+
+def test_int64_ids_are_accepted(vocab, matrix):
+    model = block_model(vocab, matrix)
+    out = model.predict(np.array([[1, 2]], dtype="int64"), verbose=0)
+    np.testing.assert_array_equal(out[0], matrix[:2])
+
+
+def test_saved_model_loads_in_a_fresh_process_in_safe_mode(vocab, matrix, tmp_path):
+    keras.utils.set_random_seed(3)
+    model = classifier(vocab, matrix, max_len=6)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    x, y = toy_task(vocab)
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "expected.npy", model.predict(x, verbose=0))
+
+    script = textwrap.dedent(
+        f"""
+        import numpy as np
+        import twoembed  # registers the block's functions; nothing else
+        import keras
+        model = keras.models.load_model({str(tmp_path / "m.keras")!r})
+        x = np.load({str(tmp_path / "x.npy")!r})
+        np.testing.assert_array_equal(
+            model.predict(x, verbose=0), np.load({str(tmp_path / "expected.npy")!r})
+        )
+        print("same predictions")
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "same predictions" in result.stdout
+
+
+def test_saved_config_holds_no_matrix_and_no_python_lambda(vocab, tmp_path):
+    big = np.random.default_rng(0).normal(size=(len(WORDS), 300)).astype("float32")
+    model = block_model(vocab, big)
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        config_text = archive.read("config.json").decode()
+    config = json.loads(config_text)
+    assert len(config_text) < 20_000  # the 6 x 300 matrix alone is ~ 36k chars
+    assert f"{big[0, 0]:.6f}"[:7] not in config_text
+    assert "__lambda__" not in config_text
+    layers = {layer["config"]["name"]: layer for layer in config["config"]["layers"]}
+    shift = layers["twoembed_shift"]["config"]
+    assert shift["function"]["config"] == "twoembed>shift_ids"
+    assert shift["arguments"] == {"offset": len(WORDS)}
+
+
+def test_reloaded_model_keeps_pinning_row_zero(vocab, matrix, tmp_path):
+    model = classifier(vocab, matrix)
+    model.save(tmp_path / "m.keras")
+    reloaded = keras.models.load_model(tmp_path / "m.keras")
+    reloaded.compile(optimizer=keras.optimizers.Adam(0.1), loss="binary_crossentropy")
+    x, y = toy_task(vocab)
+    reloaded.fit(x, y, epochs=2, verbose=0)
+    out = block_model_from(reloaded).predict(all_ids(vocab), verbose=0)[0]
+    np.testing.assert_array_equal(out[1 : len(WORDS) + 1], matrix)
+
+
+def test_a_list_of_words_builds_the_same_layout_as_a_vocabulary(vocab, matrix):
+    from_words = block_model(WORDS, matrix, special_tokens=SPECIALS)
+    from_vocab = block_model(vocab, matrix)
+    ids = all_ids(vocab)
+    out_words = from_words.predict(ids, verbose=0)
+    out_vocab = from_vocab.predict(ids, verbose=0)
+    np.testing.assert_array_equal(
+        out_words[0, : len(WORDS) + 1], out_vocab[0, : len(WORDS) + 1]
+    )
+    assert from_words.count_params() == from_vocab.count_params()
+
+
+def test_two_blocks_with_different_names_fit_in_one_model(vocab, matrix):
+    a_in, a_out = build_embedding_block(vocab, matrix, name="title")
+    b_in, b_out = build_embedding_block(vocab, matrix, name="body")
+    model = keras.Model([a_in, b_in], [a_out, b_out])
+    assert {"title_special", "body_special"} <= {layer.name for layer in model.layers}
+
+
+def test_special_initializer_is_used_for_special_rows(vocab, matrix):
+    model = block_model(vocab, matrix, special_initializer="ones")
+    table = model.get_layer("twoembed_special").get_weights()[0]
+    np.testing.assert_array_equal(table[0], 0.0)
+    np.testing.assert_array_equal(table[1:], 1.0)
+
+
+def test_build_does_not_modify_or_keep_the_callers_matrix(vocab, matrix):
+    original = matrix.copy()
+    model = block_model(vocab, matrix)
+    np.testing.assert_array_equal(matrix, original)
+    matrix[:] = 7.0
+    out = model.predict(np.array([[1]], "int32"), verbose=0)
+    np.testing.assert_array_equal(out[0, 0], original[0])
+
+
+def test_float64_and_list_matrices_are_accepted(vocab, matrix):
+    for given in (matrix.astype("float64"), matrix.tolist()):
+        out = block_model(vocab, given).predict(np.array([[3]], "int32"), verbose=0)
+        np.testing.assert_array_equal(out[0, 0], matrix[2])
+
+
+def bad_matrix_cases():
+    good = np.zeros((len(WORDS), DIM), "float32")
+    nan = good.copy()
+    nan[2, 1] = np.nan
+    inf = good.copy()
+    inf[4, 3] = -np.inf
+    return [
+        (good[0], ValueError, "must be 2-D.*shape=\\(4,\\)"),
+        (good[None], ValueError, "must be 2-D"),
+        (
+            good[:-1],
+            ValueError,
+            "has 5 rows but there are 6 words: expected shape \\(6, 4\\).*no pad row",
+        ),
+        (np.zeros((len(WORDS) + 1, DIM)), ValueError, "has 7 rows.*no pad row"),
+        (nan, ValueError, "glove_matrix\\[2, 1\\]=nan \\(the vector of 'sat'\\)"),
+        (inf, ValueError, "glove_matrix\\[4, 3\\]=-inf"),
+        (np.array([["a"] * DIM] * len(WORDS)), TypeError, "must hold numbers"),
+        (np.zeros((len(WORDS), 0)), ValueError, "at least one column"),
+    ]
+
+
+@pytest.mark.parametrize(("bad", "error", "message"), bad_matrix_cases())
+def test_bad_matrix_raises_before_any_layer_is_built(vocab, bad, error, message):
+    before = keras.backend.get_uid("input_layer")
+    with pytest.raises(error, match=message):
+        build_embedding_block(vocab, bad)
+    assert keras.backend.get_uid("input_layer") == before + 1  # no Input made
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"vocab": []}, ValueError, "at least one normal word"),
+        ({"vocab": ["a", "a"]}, ValueError, "'a' twice"),
+        ({"special_tokens": ["<u>", "<u>"]}, ValueError, "'<u>' twice"),
+        ({"special_tokens": ["cat"]}, ValueError, "also a normal word"),
+        ({"special_tokens": [1]}, TypeError, "special_tokens\\[0\\]=1"),
+        ({"max_len": 0}, ValueError, "max_len=0"),
+        ({"max_len": "5"}, TypeError, "'5'"),
+        ({"name": ""}, ValueError, "name=''"),
+    ],
+)
+def test_bad_arguments_raise_a_clear_error(matrix, kwargs, error, message):
+    args = {"vocab": WORDS, "glove_matrix": matrix, **kwargs}
+    if "vocab" in kwargs and len(kwargs["vocab"]) != len(WORDS):
+        args["glove_matrix"] = matrix[: len(kwargs["vocab"])]
+    with pytest.raises(error, match=message):
+        build_embedding_block(**args)
+
+
+def test_special_tokens_that_contradict_the_vocabulary_are_refused(vocab, matrix):
+    with pytest.raises(ValueError, match="does not match the Vocabulary"):
+        build_embedding_block(vocab, matrix, ["<url>"])
+    inputs, _ = build_embedding_block(vocab, matrix, list(SPECIALS))
+    assert inputs is not None

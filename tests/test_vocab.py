@@ -1,0 +1,128 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from twoembed import Vocabulary
+
+tokens = st.text(min_size=1, max_size=6)
+
+
+@st.composite
+def layouts(draw):
+    """Disjoint, duplicate-free words and special tokens."""
+    unique = draw(st.lists(tokens, min_size=1, max_size=30, unique=True))
+    split = draw(st.integers(1, len(unique)))
+    return unique[:split], unique[split:]
+
+
+@given(layouts())
+def test_id_layout_words_then_specials_then_oov(layout):
+    words, specials = layout
+    vocab = Vocabulary(words, specials)
+    n, k = len(words), len(specials)
+    assert vocab.pad_id == 0
+    assert [vocab.id_of(w) for w in words] == list(range(1, n + 1))
+    assert [vocab.id_of(s) for s in specials] == list(range(n + 1, n + k + 1))
+    assert vocab.special_ids == tuple(range(n + 1, n + k + 1))
+    assert (
+        vocab.oov_id == n + k + 1 == max(vocab.id_of(t) for t in words + specials) + 1
+    )
+    assert vocab.size == len(vocab) == n + k + 2
+
+
+@given(layouts(), tokens)
+def test_unknown_token_gets_oov_id(layout, token):
+    words, specials = layout
+    vocab = Vocabulary(words, specials)
+    if token not in words and token not in specials:
+        assert token not in vocab
+        assert vocab.id_of(token) == vocab.oov_id
+
+
+@given(layouts())
+def test_token_of_inverts_id_of(layout):
+    words, specials = layout
+    vocab = Vocabulary(words, specials)
+    for token in words + specials:
+        assert vocab.token_of(vocab.id_of(token)) == token
+    assert vocab.token_of(vocab.pad_id) is None
+    assert vocab.token_of(vocab.oov_id) is None
+
+
+@given(
+    layouts(),
+    st.lists(st.lists(tokens, max_size=8), max_size=6),
+    st.one_of(st.none(), st.integers(1, 10)),
+)
+def test_encode_pads_at_end_and_cuts_at_max_len(layout, batch, max_len):
+    words, specials = layout
+    vocab = Vocabulary(words, specials)
+    ids = vocab.encode(batch, max_len=max_len)
+    width = max((len(b) for b in batch), default=0) if max_len is None else max_len
+    assert ids.dtype == np.int32
+    assert ids.shape == (len(batch), width)
+    for row, tokens_ in zip(ids, batch, strict=True):
+        kept = tokens_[:width]
+        assert row[: len(kept)].tolist() == [vocab.id_of(t) for t in kept]
+        assert (row[len(kept) :] == vocab.pad_id).all()
+
+
+def test_encode_does_not_modify_the_batch():
+    vocab = Vocabulary(["a", "b"])
+    batch = [["a", "b", "c"], ["b"]]
+    vocab.encode(batch, max_len=2)
+    assert batch == [["a", "b", "c"], ["b"]]
+
+
+def test_vocabulary_copies_the_word_list():
+    words = ["a", "b"]
+    vocab = Vocabulary(words)
+    words.append("c")
+    assert vocab.words == ("a", "b")
+    assert vocab.id_of("c") == vocab.oov_id
+
+
+def test_equal_layouts_are_equal_vocabularies():
+    assert Vocabulary(["a"], ["<u>"]) == Vocabulary(("a",), ("<u>",))
+    assert Vocabulary(["a"], ["<u>"]) != Vocabulary(["a"], ["<v>"])
+
+
+@pytest.mark.parametrize(
+    ("words", "specials", "error", "message"),
+    [
+        ([], [], ValueError, "at least one normal word"),
+        (["a", "b", "a"], [], ValueError, "'a' twice, at positions 0 and 2"),
+        (["a"], ["<u>", "<u>"], ValueError, "'<u>' twice"),
+        (["a", "<u>"], ["<u>"], ValueError, "also a normal word"),
+        (["a", 3], [], TypeError, "words\\[1\\]=3 of type int"),
+        (["a"], [None], TypeError, "special_tokens\\[0\\]=None"),
+        ("abc", [], TypeError, "not a single string"),
+        (["a"], "<u>", TypeError, "not a single string"),
+        (5, [], TypeError, "of type int"),
+    ],
+)
+def test_bad_layout_raises_a_clear_error(words, specials, error, message):
+    with pytest.raises(error, match=message):
+        Vocabulary(words, specials)
+
+
+@pytest.mark.parametrize(
+    ("batch", "max_len", "error", "message"),
+    [
+        ([["a"]], 0, ValueError, "at least 1. Received: max_len=0"),
+        ([["a"]], -2, ValueError, "at least 1"),
+        ([["a"]], 2.5, TypeError, "max_len=2.5"),
+        ("a b", None, TypeError, "not a string"),
+        (["a", "b"], None, TypeError, "entry 0 is 'a'"),
+        ([["a"], 7], None, TypeError, "entry 1 is 7 of type int"),
+    ],
+)
+def test_bad_encode_input_raises_a_clear_error(batch, max_len, error, message):
+    with pytest.raises(error, match=message):
+        Vocabulary(["a", "b"]).encode(batch, max_len=max_len)
+
+
+def test_token_of_refuses_ids_outside_the_layout():
+    with pytest.raises(ValueError, match="token_id=9"):
+        Vocabulary(["a"]).token_of(9)
