@@ -31,9 +31,9 @@ __all__ = [
     "shift_ids",
 ]
 
-# Rows copied into the frozen table per assignment; bounds the transient copy
-# to a few tens of MB whatever the size of the pretrained matrix.
-_FILL_CHUNK_ROWS = 65536
+# Rows checked or copied into the frozen table at a time: bounds transient
+# copies to ~5 MB at dim 300, whatever the size of the pretrained matrix.
+_FILL_CHUNK_ROWS = 4096
 
 
 @keras.saving.register_keras_serializable(package="twoembed")
@@ -182,17 +182,22 @@ def _check_matrix(matrix: Any, vocab: Vocabulary) -> np.ndarray:
 def _fill_frozen_table(variable: Any, matrix: np.ndarray) -> None:
     """Writes `matrix` into rows 1..n of the zero-initialised `variable`.
 
-    On TensorFlow it assigns slices chunk by chunk, so the only full-size
-    copies alive are the caller's matrix and the variable itself.
+    On TensorFlow it scatters chunk by chunk: the only full-size copies alive
+    are the caller's matrix and the variable itself. (A sliced `assign` would
+    copy the whole variable.)
     """
     n = matrix.shape[0]
     dtype = keras.backend.standardize_dtype(variable.dtype)
     if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
         tf_variable = variable.value
         for start in range(0, n, _FILL_CHUNK_ROWS):
             stop = min(start + _FILL_CHUNK_ROWS, n)
-            chunk = np.asarray(matrix[start:stop], dtype=dtype)
-            tf_variable[start + 1 : stop + 1].assign(chunk)
+            rows = tf.constant(np.asarray(matrix[start:stop], dtype=dtype))
+            tf_variable.scatter_update(
+                tf.IndexedSlices(rows, tf.range(start + 1, stop + 1))
+            )
         return
     table = np.zeros(tuple(variable.shape), dtype=dtype)
     table[1 : n + 1] = matrix
@@ -251,7 +256,8 @@ def build_embedding_block(
     matrix = _check_matrix(glove_matrix, vocab)
     dim = int(matrix.shape[1])
     if special_initializer is None:
-        std = float(np.std(matrix[: min(len(matrix), 100_000)])) or 0.05
+        sample = matrix[:: max(1, len(matrix) // 10_000)]  # a view, not a copy
+        std = float(np.std(sample)) or 0.05
         special_initializer = keras.initializers.RandomNormal(stddev=std)
 
     inputs = keras.Input(shape=(max_len,), dtype="int32", name=f"{name}_ids")
