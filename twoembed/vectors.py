@@ -1,0 +1,899 @@
+"""Reading pretrained word vectors from GloVe, word2vec and fastText text files.
+
+`load_glove` reads the file in binary blocks. When the caller names the words
+it needs, only the token of each line is looked at (the bytes before the first
+space) and only the rows of the wanted words are split and parsed, in bulk, by
+NumPy's C text parser. That keeps a 20k-word load from a 1 GB file close to the
+cost of reading the file, and its memory close to the size of the result.
+
+Example:
+
+>>> words, matrix = load_glove("glove.6B.100d.txt", ["the", "cat"])  # doctest: +SKIP
+>>> result = load_glove("glove.6B.zip", corpus_words, member=100,
+...                     counts=corpus_counter, cache_dir="~/.cache/twoembed")
+...                                                        # doctest: +SKIP
+>>> vocab = result.vocabulary(special_tokens=["<url>"], promote_missing=50)
+...                                                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import bz2
+import collections
+import contextlib
+import dataclasses
+import gzip
+import hashlib
+import io
+import json
+import os
+import re
+import sys
+import time
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import IO, Literal, Union
+
+import numpy as np
+
+from twoembed.vocab import Vocabulary
+
+__all__ = ["LoadReport", "LoadedVectors", "load_glove"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+Matrix = np.ndarray
+
+_BLOCK_SIZE = 1 << 20  # 1 MiB: large enough to amortise, small enough for L2/L3
+_PARSE_BATCH = 4 << 20  # bytes of selected rows parsed per NumPy call
+_CACHE_VERSION = 1
+# A field that can only be a value, never part of a token: a decimal number
+# with a point or an exponent. Used to tell "too many values" from a token
+# containing spaces (glove.840B has tokens like ". . .").
+_DECIMAL = re.compile(
+    rb"[-+]?(?:(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadReport:
+    """What `load_glove` found, skipped and could not find.
+
+    Attributes:
+        path: the file read (plus `:member` inside a zip).
+        dim: the vector size.
+        header: `(count, dim)` of a word2vec/fastText header, or None.
+        lines_read: lines of the file read, header and blank lines included.
+        num_requested: distinct words asked for; None when all were loaded.
+        num_found: words returned.
+        missing: requested words the file lacks; most frequent in the corpus
+            first when `counts` were given, else in the order asked.
+        lowercased: requested words that got the vector of their lowercase
+            form (only with `lowercase_fallback=True`).
+        duplicates: rows whose token was already seen (the first row wins).
+            With `words`, only rows of requested words are counted.
+        invalid_utf8: tokens with invalid UTF-8, replaced or skipped as
+            `invalid_utf8=` said. Counted when all rows are loaded; with
+            `words`, such a token just matches no requested word.
+        skipped_rows: line numbers of malformed rows skipped with
+            `on_bad_row="skip"`.
+        corpus_tokens: tokens in the corpus counts, or None.
+        token_coverage: share of corpus tokens whose word has a vector, or
+            None without `counts`.
+        missing_counts: `(word, count)` of missing words, most frequent
+            first; empty without `counts`.
+        from_cache: whether the result came from `cache_dir`.
+        seconds: wall time of the call.
+    """
+
+    path: str
+    dim: int
+    header: tuple[int, int] | None
+    lines_read: int
+    num_requested: int | None
+    num_found: int
+    missing: tuple[str, ...]
+    lowercased: tuple[str, ...]
+    duplicates: int
+    invalid_utf8: int
+    skipped_rows: tuple[int, ...]
+    corpus_tokens: int | None
+    token_coverage: float | None
+    missing_counts: tuple[tuple[str, int], ...]
+    from_cache: bool
+    seconds: float
+
+    def most_frequent_missing(self, n: int = 10) -> list[tuple[str, int]]:
+        """The `n` most frequent missing words with their corpus counts."""
+        return list(self.missing_counts[:n])
+
+    def __str__(self) -> str:
+        lines = [f"{self.path}: {self.num_found} vectors of dim {self.dim}"]
+        if self.num_requested is not None:
+            lines.append(
+                f"  found {self.num_found} of {self.num_requested} requested "
+                f"words, {len(self.missing)} missing"
+            )
+        if self.token_coverage is not None:
+            lines.append(
+                f"  token coverage {self.token_coverage:.2%} of "
+                f"{self.corpus_tokens} corpus tokens"
+            )
+        if self.missing_counts:
+            top = ", ".join(f"{w!r} ({c})" for w, c in self.missing_counts[:10])
+            lines.append(f"  most frequent missing: {top}")
+        for label, value in (
+            ("found by lowercase", len(self.lowercased)),
+            ("duplicate rows ignored", self.duplicates),
+            ("tokens with invalid UTF-8", self.invalid_utf8),
+            ("malformed rows skipped", len(self.skipped_rows)),
+        ):
+            if value:
+                lines.append(f"  {label}: {value}")
+        return "\n".join(lines)
+
+
+class LoadedVectors:
+    """The words and matrix `load_glove` returns, plus its `LoadReport`.
+
+    Unpacks as `(words, matrix)`: row `i` of `matrix` is the vector of
+    `words[i]`, the layout `Vocabulary` and `build_embedding_block` expect.
+
+    Example:
+
+    >>> words, matrix = load_glove(path, ["the", "cat"])  # doctest: +SKIP
+    >>> result = load_glove(path, ["the", "cat", "zyx"])  # doctest: +SKIP
+    >>> result.missing, result.vocabulary(promote_missing=True).special_tokens
+    ... # doctest: +SKIP
+    (('zyx',), ('zyx',))
+    """
+
+    def __init__(self, words: list[str], matrix: Matrix, report: LoadReport):
+        self.words = words
+        self.matrix = matrix
+        self.report = report
+
+    def __iter__(self) -> Iterator[object]:
+        return iter((self.words, self.matrix))
+
+    def __repr__(self) -> str:
+        return (
+            f"LoadedVectors(num_words={len(self.words)}, dim={self.report.dim}, "
+            f"missing={len(self.report.missing)})"
+        )
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Requested words without a vector, most frequent first."""
+        return self.report.missing
+
+    def vocabulary(
+        self,
+        special_tokens: Sequence[str] = (),
+        promote_missing: int | bool = 0,
+    ) -> Vocabulary:
+        """Builds the `Vocabulary` for these words.
+
+        Args:
+            special_tokens: trainable tokens such as `"<url>"`.
+            promote_missing: how many missing words (most frequent first)
+                become trainable special tokens too; True means all of them.
+                The others fall to OOV.
+
+        Example:
+
+        >>> vocab = result.vocabulary(["<url>"], promote_missing=100)
+        ... # doctest: +SKIP
+        """
+        if isinstance(promote_missing, bool):
+            count = len(self.missing) if promote_missing else 0
+        elif isinstance(promote_missing, (int, np.integer)) and promote_missing >= 0:
+            count = int(promote_missing)
+        else:
+            raise ValueError(
+                "`promote_missing` must be a non-negative int or a bool. "
+                f"Received: promote_missing={promote_missing!r}"
+            )
+        specials = list(special_tokens)
+        taken = set(specials)
+        specials += [w for w in self.missing[:count] if w not in taken]
+        return Vocabulary(self.words, specials)
+
+
+class _Progress:
+    """Bytes-read progress on stderr, only for interactive loads over 2 s."""
+
+    def __init__(self, label: str, total: int | None, verbose: int):
+        self._label, self._total = label, total
+        self._enabled = bool(verbose) and _stderr_is_tty()
+        self._start = self._last = time.monotonic()
+        self._done = 0
+        self._shown = False
+
+    def update(self, nbytes: int) -> None:
+        self._done += nbytes
+        if not self._enabled:
+            return
+        now = time.monotonic()
+        if now - self._start < 2.0 or now - self._last < 0.25:
+            return
+        self._last = now
+        done = f"{self._done / 2**20:,.0f} MiB"
+        if self._total:
+            done += f" / {self._total / 2**20:,.0f} MiB"
+        sys.stderr.write(f"\rloading {self._label}: {done}")
+        sys.stderr.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        if self._shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _zip_member(archive: zipfile.ZipFile, member: str | int | None, path: str) -> str:
+    names = [n for n in archive.namelist() if not n.endswith("/")]
+    if isinstance(member, str):
+        chosen = [n for n in names if n == member or os.path.basename(n) == member]
+    elif isinstance(member, int):
+        pattern = re.compile(rf"(?<![0-9]){member}d(?![0-9A-Za-z])")
+        chosen = [n for n in names if pattern.search(os.path.basename(n))]
+    else:
+        chosen = names
+    if len(chosen) == 1:
+        return chosen[0]
+    if member is None:
+        problem = f"{path} holds {len(names)} files"
+    else:
+        problem = f"member={member!r} matches {len(chosen)} of the files in {path}"
+    raise ValueError(
+        f"{problem}; pick one with `member=` (a name, or the dim as an int). "
+        f"Members: {names}"
+    )
+
+
+def _open(
+    path: str, member: str | int | None, closing: contextlib.ExitStack
+) -> tuple[IO[bytes], str, int | None]:
+    """Opens `path` for binary reading; returns (file, label, size or None)."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No vector file at {path!r}. Received: path={path!r}")
+    lower = path.lower()
+    if lower.endswith(".zip"):
+        archive = closing.enter_context(zipfile.ZipFile(path))
+        name = _zip_member(archive, member, path)
+        size = archive.getinfo(name).file_size
+        return closing.enter_context(archive.open(name)), f"{path}:{name}", size
+    if lower.endswith(".gz"):
+        return closing.enter_context(gzip.open(path, "rb")), path, None
+    if lower.endswith(".bz2"):
+        return closing.enter_context(bz2.open(path, "rb")), path, None
+    return closing.enter_context(open(path, "rb")), path, os.path.getsize(path)
+
+
+def _blocks(f: IO[bytes], progress: _Progress) -> Iterator[list[bytes]]:
+    """Yields the file's lines (without b"\\n") in lists, one per block."""
+    rest = b""
+    while True:
+        chunk = f.read(_BLOCK_SIZE)
+        if not chunk:
+            break
+        progress.update(len(chunk))
+        lines = (rest + chunk).split(b"\n")
+        rest = lines.pop()
+        if lines:
+            yield lines
+    if rest:
+        yield [rest]
+
+
+def _is_int(field: bytes) -> bool:
+    return field.isdigit()
+
+
+class _Reader:
+    """Per-file state: dim, line numbers, bad-row policy and counters."""
+
+    def __init__(self, label: str, dim: int, on_bad_row: str):
+        self.label, self.dim, self.on_bad_row = label, dim, on_bad_row
+        self.skipped: list[int] = []
+
+    def bad_row(self, lineno: int, message: str) -> None:
+        if self.on_bad_row == "skip":
+            self.skipped.append(lineno)
+            return
+        raise ValueError(
+            f"{self.label}, line {lineno}: {message} Pass on_bad_row='skip' "
+            "to skip such rows."
+        )
+
+    def split(self, line: bytes, lineno: int) -> tuple[bytes, bytes] | None:
+        """Returns (token, values) of a data line; None for a skipped row.
+
+        The values are the last `dim` space-separated fields and the token is
+        everything before them, so tokens may contain spaces (glove.840B).
+        """
+        s = line.rstrip()
+        spaces = s.count(b" ")
+        dim = self.dim
+        if spaces == dim:
+            token, _, values = s.partition(b" ")
+        elif spaces > dim:
+            token = s.rsplit(b" ", dim)[0]
+            values = s[len(token) + 1 :]
+            extra = token.split(b" ")[1:]
+            if all(_DECIMAL.fullmatch(x) for x in extra):
+                self.bad_row(
+                    lineno,
+                    f"found {dim + len(extra)} values after the token "
+                    f"{token.split(b' ')[0].decode('utf-8', 'replace')!r}, "
+                    f"expected {dim}.",
+                )
+                return None
+        else:
+            first = s.split(b" ", 1)[0].decode("utf-8", "replace")
+            self.bad_row(
+                lineno,
+                f"found {spaces} values after the token {first!r}, "
+                f"expected {dim}.",
+            )
+            return None
+        if not token:
+            self.bad_row(lineno, "the row starts with a space: its token is empty.")
+            return None
+        return token, values
+
+    def parse(self, values: list[bytes], linenos: list[int]) -> tuple[Matrix, list[int]]:
+        """Parses rows of exactly `dim` space-separated numbers in one call.
+
+        Returns the (n, dim) float32 matrix and the indices of the rows kept
+        (all of them unless bad rows were skipped).
+        """
+        if not values:
+            return np.zeros((0, self.dim), np.float32), []
+        try:
+            return _loadtxt(b"\n".join(values), self.dim), list(range(len(values)))
+        except ValueError:
+            pass
+        kept, rows = [], []
+        for i, (row, lineno) in enumerate(zip(values, linenos)):
+            try:
+                rows.append(_loadtxt(row, self.dim))
+                kept.append(i)
+            except ValueError:
+                self.bad_row(lineno, self._describe(row))
+        if not rows:
+            return np.zeros((0, self.dim), np.float32), []
+        return np.concatenate(rows), kept
+
+    def _describe(self, row: bytes) -> str:
+        for column, field in enumerate(row.split(b" "), start=1):
+            try:
+                _loadtxt(field, 1)
+            except ValueError:
+                return (
+                    f"value {column} is {field.decode('utf-8', 'replace')!r}, "
+                    f"expected a number ({self.dim} numbers after the token)."
+                )
+        return f"could not read {self.dim} numbers from {row[:80]!r}."
+
+
+def _loadtxt(text: bytes, dim: int) -> Matrix:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        matrix = np.loadtxt(
+            io.BytesIO(text),
+            dtype=np.float32,
+            delimiter=" ",
+            comments=None,
+            quotechar=None,
+            ndmin=2,
+            encoding="latin-1",
+        )
+    if matrix.shape[1] != dim:
+        raise ValueError(f"expected {dim} columns, found {matrix.shape[1]}")
+    return matrix
+
+
+def _detect(lines: list[bytes], dim: int | None) -> tuple[tuple[int, int] | None, int]:
+    """Finds a `count dim` header and the vector size from the first lines."""
+    data = [s for s in (line.rstrip() for line in lines[:64]) if s]
+    header = None
+    if data:
+        fields = data[0].split(b" ")
+        if len(fields) == 2 and all(_is_int(f) for f in fields):
+            count, size = int(fields[0]), int(fields[1])
+            following = data[1].count(b" ") if len(data) > 1 else size
+            if size >= 1 and following >= size:
+                header = (count, size)
+                data = data[1:]
+    if dim is None:
+        if header is not None:
+            dim = header[1]
+        elif data:
+            # The most common field count: robust to tokens with spaces.
+            dim = collections.Counter(s.count(b" ") for s in data).most_common(1)[0][0]
+        else:
+            dim = 0
+    return header, dim
+
+
+def _decode(tokens: list[bytes], policy: str) -> tuple[list[str | None], int]:
+    """Decodes tokens; invalid UTF-8 is replaced or (policy 'skip') None."""
+    try:
+        return [t.decode("utf-8") for t in tokens], 0
+    except UnicodeDecodeError:
+        pass
+    out: list[str | None] = []
+    bad = 0
+    for t in tokens:
+        try:
+            out.append(t.decode("utf-8"))
+        except UnicodeDecodeError:
+            bad += 1
+            out.append(t.decode("utf-8", "replace") if policy == "replace" else None)
+    return out, bad
+
+
+@dataclasses.dataclass
+class _Raw:
+    """What reading the file gives, before coverage: this is what is cached."""
+
+    words: list[str]
+    matrix: Matrix
+    dim: int
+    header: tuple[int, int] | None
+    lines_read: int
+    lowercased: list[str]
+    duplicates: int
+    invalid_utf8: int
+    skipped_rows: list[int]
+
+
+def _read_all(
+    blocks: Iterator[list[bytes]], reader: _Reader, invalid_utf8: str,
+    first: list[bytes], start: int, capacity: int,
+) -> _Raw:
+    dim = reader.dim
+    matrix = np.empty((max(capacity, 16), dim), np.float32)
+    n = 0
+    words: list[str] = []
+    seen: set[bytes] = set()
+    duplicates = bad_utf8 = 0
+    lineno = start  # line number of the first line of `lines`, 1-based
+    lines_read = start - 1
+    for lines in _chain(first, blocks):
+        stripped = [line.rstrip() for line in lines]
+        lines_read += len(lines)
+        if all(s.count(b" ") == dim for s in stripped):
+            parts = [s.partition(b" ") for s in stripped]
+            tokens = [p[0] for p in parts]
+            values = [p[2] for p in parts]
+            linenos = list(range(lineno, lineno + len(lines)))
+        else:
+            tokens, values, linenos = [], [], []
+            for k, s in enumerate(stripped):
+                if not s:
+                    continue
+                split = reader.split(s, lineno + k)
+                if split is not None:
+                    tokens.append(split[0])
+                    values.append(split[1])
+                    linenos.append(lineno + k)
+        lineno += len(lines)
+        while b"" in tokens:
+            k = tokens.index(b"")
+            reader.bad_row(linenos[k], "the row starts with a space: its token is empty.")
+            del tokens[k], values[k], linenos[k]
+        block, kept = reader.parse(values, linenos)
+        if len(kept) != len(tokens):
+            tokens = [tokens[i] for i in kept]
+        if len(set(tokens)) != len(tokens) or not seen.isdisjoint(tokens):
+            keep = []
+            for i, t in enumerate(tokens):
+                if t in seen:
+                    duplicates += 1
+                else:
+                    seen.add(t)
+                    keep.append(i)
+            tokens = [tokens[i] for i in keep]
+            block = block[keep]
+        else:
+            seen.update(tokens)
+        decoded, bad = _decode(tokens, invalid_utf8)
+        bad_utf8 += bad
+        if bad and invalid_utf8 == "skip":
+            keep = [i for i, w in enumerate(decoded) if w is not None]
+            decoded = [decoded[i] for i in keep]
+            block = block[keep]
+        words.extend(decoded)  # type: ignore[arg-type]
+        if n + len(block) > len(matrix):
+            grown = np.empty((max(int(len(matrix) * 1.5), n + len(block)), dim), np.float32)
+            grown[:n] = matrix[:n]
+            matrix = grown
+        matrix[n : n + len(block)] = block
+        n += len(block)
+    # Shrinking in place avoids a second copy of a matrix that may be 2 GB.
+    matrix.resize((n, dim), refcheck=False)
+    return _Raw(words, matrix, dim, None, lines_read, [], duplicates, bad_utf8,
+                reader.skipped)
+
+
+def _chain(first: list[bytes], rest: Iterator[list[bytes]]) -> Iterator[list[bytes]]:
+    if first:
+        yield first
+    yield from rest
+
+
+def _read_some(
+    blocks: Iterator[list[bytes]], reader: _Reader, requested: list[str],
+    lowercase_fallback: bool, first: list[bytes], start: int,
+) -> _Raw:
+    dim = reader.dim
+    # Every file token of interest gets a slot; several words may share one.
+    slot_of: dict[bytes, int] = {}
+    for w in requested:
+        slot_of.setdefault(w.encode("utf-8"), len(slot_of))
+    if lowercase_fallback:
+        for w in requested:
+            slot_of.setdefault(w.lower().encode("utf-8"), len(slot_of))
+    # A line is looked at only if the bytes before its first space could
+    # start a wanted token; tokens with spaces are matched by their prefix.
+    prefixes = {t.split(b" ", 1)[0] for t in slot_of}
+    table = np.zeros((len(slot_of), dim), np.float32)
+    filled = np.zeros(len(slot_of), bool)
+    pending: list[bytes] = []
+    pending_lines: list[int] = []
+    pending_slots: list[int] = []
+    pending_bytes = 0
+    claimed: set[int] = set()
+    duplicates = 0
+    lineno = start
+    lines_read = start - 1
+
+    def flush() -> None:
+        nonlocal pending, pending_lines, pending_slots, pending_bytes
+        block, kept = reader.parse(pending, pending_lines)
+        slots = [pending_slots[i] for i in kept]
+        table[slots] = block
+        filled[slots] = True
+        pending, pending_lines, pending_slots, pending_bytes = [], [], [], 0
+
+    for lines in _chain(first, blocks):
+        hits = [k for k, line in enumerate(lines) if line[: line.find(b" ")] in prefixes]
+        lines_read += len(lines)
+        for k in hits:
+            line = lines[k]
+            s = line.rstrip()
+            first_field = s.split(b" ", 1)[0]
+            if s.count(b" ") < dim and first_field not in slot_of:
+                continue  # a short line whose prefix happened to match
+            split = reader.split(s, lineno + k)
+            if split is None:
+                continue
+            token, values = split
+            slot = slot_of.get(token)
+            if slot is None:
+                continue
+            if slot in claimed:
+                duplicates += 1
+                continue
+            claimed.add(slot)
+            pending.append(values)
+            pending_lines.append(lineno + k)
+            pending_slots.append(slot)
+            pending_bytes += len(values)
+        lineno += len(lines)
+        if pending_bytes >= _PARSE_BATCH:
+            flush()
+    flush()
+    words, rows, lowercased, done = [], [], [], set()
+    for w in requested:
+        if w in done:
+            continue
+        done.add(w)
+        slot = slot_of[w.encode("utf-8")]
+        if not filled[slot] and lowercase_fallback:
+            lower = slot_of[w.lower().encode("utf-8")]
+            if filled[lower]:
+                lowercased.append(w)
+                slot = lower
+        if filled[slot]:
+            words.append(w)
+            rows.append(slot)
+    matrix = table if rows == list(range(len(table))) else table[rows]
+    return _Raw(words, matrix, dim, None, lines_read, lowercased, duplicates, 0,
+                reader.skipped)
+
+
+def _check_words(words: Iterable[str]) -> list[str]:
+    if isinstance(words, (str, bytes)):
+        raise TypeError(
+            "`words` must be a list of words, not a single string. "
+            f"Received: words={words!r}"
+        )
+    words = list(words)
+    for i, w in enumerate(words):
+        if not isinstance(w, str):
+            raise TypeError(
+                f"Every entry of `words` must be a str. Received: "
+                f"words[{i}]={w!r} of type {type(w).__name__}"
+            )
+    return words
+
+
+def _check_counts(counts: Mapping[str, int] | Iterable[str] | None) -> dict[str, int] | None:
+    if counts is None:
+        return None
+    if isinstance(counts, (str, bytes)):
+        raise TypeError(
+            "`counts` must map words to corpus counts or be an iterable of "
+            f"corpus tokens, not a string. Received: counts={counts!r}"
+        )
+    if isinstance(counts, Mapping):
+        return dict(counts)
+    return dict(collections.Counter(counts))
+
+
+def _cache_key(
+    path: str, member: str | int | None, words: list[str] | None, options: dict
+) -> dict:
+    stat = os.stat(path)
+    words_hash = None
+    if words is not None:
+        words_hash = hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()
+    return {
+        "version": _CACHE_VERSION,
+        "path": os.path.realpath(path),
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "member": member,
+        "words": words_hash,
+        "options": options,
+    }
+
+
+def _cache_paths(cache_dir: str, key: dict) -> tuple[str, str]:
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
+    stem = os.path.join(cache_dir, f"{os.path.basename(key['path'])}-{digest}")
+    return stem + ".npy", stem + ".json"
+
+
+def _cache_read(cache_dir: str, key: dict) -> _Raw | None:
+    npy, meta = _cache_paths(cache_dir, key)
+    try:
+        with open(meta, encoding="utf-8") as f:
+            stored = json.load(f)
+        if stored.get("key") != key:
+            return None
+        matrix = np.load(npy, mmap_mode="r")
+    except (OSError, ValueError):
+        return None
+    header = tuple(stored["header"]) if stored["header"] else None
+    return _Raw(stored["words"], matrix, stored["dim"], header,  # type: ignore[arg-type]
+                stored["lines_read"], stored["lowercased"], stored["duplicates"],
+                stored["invalid_utf8"], stored["skipped_rows"])
+
+
+def _cache_write(cache_dir: str, key: dict, raw: _Raw) -> None:
+    os.makedirs(cache_dir, exist_ok=True)
+    npy, meta = _cache_paths(cache_dir, key)
+    stored = dataclasses.asdict(raw)
+    del stored["matrix"]
+    stored["key"] = key
+    # The metadata, written last and atomically, is what marks a cache entry
+    # as complete: a crash mid-write leaves no entry that looks valid.
+    for target, write in (
+        (npy, lambda f: np.save(f, raw.matrix)),
+        (meta, lambda f: f.write(json.dumps(stored).encode("utf-8"))),
+    ):
+        tmp = f"{target}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            write(f)
+        os.replace(tmp, target)
+
+
+def load_glove(
+    path: PathLike,
+    words: Iterable[str] | None = None,
+    *,
+    counts: Mapping[str, int] | Iterable[str] | None = None,
+    lowercase_fallback: bool = False,
+    member: str | int | None = None,
+    dim: int | None = None,
+    on_bad_row: Literal["raise", "skip"] = "raise",
+    invalid_utf8: Literal["replace", "skip"] = "replace",
+    cache_dir: PathLike | None = None,
+    verbose: int = 1,
+) -> LoadedVectors:
+    """Loads word vectors from a GloVe, word2vec or fastText text file.
+
+    Args:
+        path: a `.txt`/`.vec` file, optionally `.gz`, `.bz2` or `.zip`. A
+            word2vec/fastText `count dim` first line is detected and skipped.
+        words: the words to load, e.g. the corpus vocabulary. Only those the
+            file has are returned, in this order, each once. None loads every
+            row in file order.
+        counts: corpus counts (a mapping word -> count, or an iterable of
+            corpus tokens) for the token coverage and to order `missing`.
+        lowercase_fallback: a requested word the file lacks gets the vector
+            of its lowercase form, if the file has that (as torchtext does).
+        member: inside a zip holding several files, the member's name or its
+            dim (`100` picks `glove.6B.100d.txt`).
+        dim: the vector size; None reads it from the header or first lines.
+        on_bad_row: `"raise"` a ValueError on a row with the wrong number of
+            values or a non-number, or `"skip"` it and list it in the report.
+            With `words`, only rows of requested words are parsed and checked.
+        invalid_utf8: a token with invalid UTF-8 is decoded with U+FFFD
+            (`"replace"`) or dropped (`"skip"`); both are counted.
+        cache_dir: opt-in cache. The result is stored there as `.npy` (read
+            back memory-mapped, read-only) plus JSON, keyed by the file's
+            path, size and mtime, the words and the options; an entry that
+            does not match is never used.
+        verbose: 0 silences the progress line, which is otherwise shown on
+            an interactive stderr when the load takes over 2 seconds.
+
+    Returns:
+        A `LoadedVectors` that unpacks as `(words, matrix)`, float32 matrix
+        of shape `(len(words), dim)`, with `.report` and `.missing`.
+
+    Example:
+
+    >>> words, matrix = load_glove("glove.6B.50d.txt", ["the", "cat"])
+    ... # doctest: +SKIP
+    >>> matrix.shape  # doctest: +SKIP
+    (2, 50)
+    """
+    started = time.perf_counter()
+    path = os.fspath(path)
+    requested = None if words is None else _check_words(words)
+    corpus = _check_counts(counts)
+    if on_bad_row not in ("raise", "skip"):
+        raise ValueError(
+            f"`on_bad_row` must be 'raise' or 'skip'. Received: on_bad_row={on_bad_row!r}"
+        )
+    if invalid_utf8 not in ("replace", "skip"):
+        raise ValueError(
+            "`invalid_utf8` must be 'replace' or 'skip'. "
+            f"Received: invalid_utf8={invalid_utf8!r}"
+        )
+    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int) or dim < 1):
+        raise ValueError(f"`dim` must be a positive int or None. Received: dim={dim!r}")
+    if member is None and dim is not None and path.lower().endswith(".zip"):
+        member = dim
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No vector file at {path!r}. Received: path={path!r}")
+
+    raw = key = None
+    if cache_dir is not None:
+        cache_dir = os.path.expanduser(os.fspath(cache_dir))
+        options = {
+            "lowercase_fallback": bool(lowercase_fallback) and requested is not None,
+            "dim": dim,
+            "on_bad_row": on_bad_row,
+            "invalid_utf8": invalid_utf8,
+        }
+        key = _cache_key(path, member, requested, options)
+        raw = _cache_read(cache_dir, key)
+    from_cache = raw is not None
+    label = path
+    if raw is None:
+        raw, label = _read(path, requested, lowercase_fallback, member, dim,
+                           on_bad_row, invalid_utf8, verbose)
+        if cache_dir is not None and key is not None:
+            _cache_write(cache_dir, key, raw)
+    elif path.lower().endswith(".zip"):
+        label = f"{path}:{member}"
+
+    report = _report(label, raw, requested, corpus, from_cache,
+                     time.perf_counter() - started)
+    return LoadedVectors(list(raw.words), raw.matrix, report)
+
+
+def _read(
+    path: str, requested: list[str] | None, lowercase_fallback: bool,
+    member: str | int | None, dim: int | None, on_bad_row: str,
+    invalid_utf8: str, verbose: int,
+) -> tuple[_Raw, str]:
+    with contextlib.ExitStack() as closing:
+        f, label, size = _open(path, member, closing)
+        progress = _Progress(label, size, verbose)
+        closing.callback(progress.close)
+        blocks = _blocks(f, progress)
+        first: list[bytes] = []
+        # Enough lines to see a header and the usual field count.
+        for lines in blocks:
+            first.extend(lines)
+            if sum(1 for line in first if line.strip()) >= 2:
+                break
+        header, found_dim = _detect(first, dim)
+        nonblank = sum(1 for line in first if line.strip())
+        if nonblank == 0:
+            raise ValueError(f"{label} is empty: it holds no vectors.")
+        if header is not None and nonblank == 1:
+            raise ValueError(
+                f"{label} holds the header {header[0]} {header[1]} but no vectors."
+            )
+        start = 1
+        if header is not None:
+            while not first[0].strip():
+                first.pop(0)
+                start += 1
+            first.pop(0)
+            start += 1
+        if found_dim < 1:
+            raise ValueError(
+                f"{label}, line {start}: found no values after the first "
+                "token; expected a token followed by numbers."
+            )
+        reader = _Reader(label, found_dim, on_bad_row)
+        if requested is None:
+            if header is not None and header[0] > 0:
+                # Every value takes at least 2 bytes: a bogus count cannot
+                # make us allocate more than the file could hold.
+                capacity = header[0] if size is None else min(
+                    header[0], size // (2 * found_dim) + 16
+                )
+            elif size and first:
+                per_line = max(1, sum(map(len, first)) // len(first))
+                capacity = int(size / per_line * 1.05) + 16
+            else:
+                capacity = 1024
+            raw = _read_all(blocks, reader, invalid_utf8, first, start, capacity)
+        else:
+            raw = _read_some(blocks, reader, requested, lowercase_fallback,
+                             first, start)
+    raw.header = header
+    return raw, label
+
+
+def _report(
+    label: str, raw: _Raw, requested: list[str] | None,
+    corpus: dict[str, int] | None, from_cache: bool, seconds: float,
+) -> LoadReport:
+    found = set(raw.words)
+    missing: list[str] = []
+    num_requested = None
+    if requested is not None:
+        unique = list(dict.fromkeys(requested))
+        num_requested = len(unique)
+        missing = [w for w in unique if w not in found]
+    corpus_tokens = coverage = None
+    missing_counts: list[tuple[str, int]] = []
+    if corpus is not None:
+        corpus_tokens = sum(corpus.values())
+        covered = sum(c for w, c in corpus.items() if w in found)
+        coverage = covered / corpus_tokens if corpus_tokens else 0.0
+        # Python's sort is stable: equal counts keep the order asked.
+        missing.sort(key=lambda w: -corpus.get(w, 0))
+        candidates = missing if requested is not None else [
+            w for w in corpus if w not in found
+        ]
+        missing_counts = sorted(
+            ((w, corpus.get(w, 0)) for w in candidates), key=lambda wc: -wc[1]
+        )
+    return LoadReport(
+        path=label,
+        dim=raw.dim,
+        header=raw.header,
+        lines_read=raw.lines_read,
+        num_requested=num_requested,
+        num_found=len(raw.words),
+        missing=tuple(missing),
+        lowercased=tuple(raw.lowercased),
+        duplicates=raw.duplicates,
+        invalid_utf8=raw.invalid_utf8,
+        skipped_rows=tuple(raw.skipped_rows),
+        corpus_tokens=corpus_tokens,
+        token_coverage=coverage,
+        missing_counts=tuple(missing_counts),
+        from_cache=from_cache,
+        seconds=seconds,
+    )
