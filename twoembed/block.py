@@ -104,6 +104,7 @@ class PinFirstRow(keras.constraints.Constraint):
 
 def _zero_first_row(table: Any) -> Any:
     # `where`, not a multiply: it gives +0.0 even for negative or NaN rows.
+    table = ops.convert_to_tensor(table)  # JAX hands constraints the Variable
     rows = ops.arange(ops.shape(table)[0])
     is_first = ops.expand_dims(ops.equal(rows, 0), -1)
     return ops.where(is_first, ops.zeros((), table.dtype), table)

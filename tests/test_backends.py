@@ -1,0 +1,132 @@
+"""The block under other runtimes: JAX, and TensorFlow's MirroredStrategy.
+
+Each runs in a subprocess: the Keras backend and TensorFlow's logical devices
+are fixed when a process first imports them.
+"""
+
+import importlib.util
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+# A tiny task whose label only a special vector can learn. Shared by both
+# scripts; prints nothing, asserts everything.
+TRAIN = """
+import numpy as np
+import keras
+import twoembed
+
+words = ["a", "b", "c", "d"]
+matrix = np.random.default_rng(0).normal(size=(4, 5)).astype("float32")
+vocab = twoembed.Vocabulary(words, ["<u>", "<n>"])
+
+def build():
+    inputs, vectors = twoembed.build_embedding_block(vocab, matrix)
+    pooled = keras.layers.GlobalAveragePooling1D()(vectors)
+    outputs = keras.layers.Dense(1, activation="sigmoid")(pooled)
+    model = keras.Model(inputs, outputs)
+    model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy")
+    return model
+
+rng = np.random.default_rng(0)
+x = rng.integers(-2, vocab.size + 2, size=(64, 6)).astype("int32")
+y = (x == vocab.id_of("<u>")).any(axis=1).astype("float32")
+
+def block_outputs(model, ids=None):
+    block = keras.Model(
+        model.get_layer("twoembed_ids").output,
+        model.get_layer("twoembed_vectors").output,
+    )
+    ids = np.arange(vocab.size) if ids is None else np.array(ids)
+    return block.predict(ids[None].astype("int32"), verbose=0)[0]
+
+def check_trained(model, before):
+    after = block_outputs(model)
+    np.testing.assert_array_equal(after[0], 0.0)
+    np.testing.assert_array_equal(after[1:5], matrix)
+    assert np.abs(after[5] - before[5]).max() > 1e-3, "<u> did not learn"
+    unknown = block_outputs(model, [vocab.oov_id, -1, vocab.oov_id + 3])
+    np.testing.assert_array_equal(unknown[1:], unknown[[0, 0]])
+"""
+
+
+def run(script: str, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("jax") is None and not os.environ.get("CI"),
+    reason="jax is a test extra; CI installs it and never skips this",
+)
+def test_block_trains_saves_and_reloads_in_safe_mode_under_jax(tmp_path):
+    path = tmp_path / "m.keras"
+    jax = {"KERAS_BACKEND": "jax"}
+    run(
+        TRAIN
+        + f"""
+assert keras.backend.backend() == "jax"
+model = build()
+before = block_outputs(model)
+model.fit(x, y, epochs=5, batch_size=16, verbose=0)
+check_trained(model, before)
+model.save({str(path)!r})
+np.save({str(tmp_path / "expected.npy")!r}, model.predict(x, verbose=0))
+""",
+        jax,
+    )
+    out = run(
+        f"""
+import numpy as np
+import twoembed
+import keras
+assert keras.backend.backend() == "jax"
+model = keras.models.load_model({str(path)!r})
+x = np.random.default_rng(0).integers(-2, 10, size=(64, 6)).astype("int32")
+np.testing.assert_array_equal(
+    model.predict(x, verbose=0), np.load({str(tmp_path / "expected.npy")!r})
+)
+print("reloaded")
+""",
+        jax,
+    )
+    assert "reloaded" in out
+
+
+def test_mirrored_strategy_keeps_frozen_rows_exact_and_replicas_identical():
+    out = run(
+        """
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(
+    cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+)
+"""
+        + TRAIN
+        + """
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+assert strategy.num_replicas_in_sync == 2
+with strategy.scope():
+    model = build()
+before = block_outputs(model)
+model.fit(x, y, epochs=5, batch_size=16, verbose=0)
+check_trained(model, before)
+for name in ("twoembed_pretrained", "twoembed_special"):
+    replicas = [v.numpy() for v in model.get_layer(name).embeddings.value.values]
+    assert len(replicas) == 2
+    np.testing.assert_array_equal(replicas[0], replicas[1])
+np.testing.assert_array_equal(replicas[0][0], 0.0)  # pinned row 0 on each
+print("mirrored ok")
+"""
+    )
+    assert "mirrored ok" in out
