@@ -47,12 +47,10 @@ Matrix = np.ndarray
 _BLOCK_SIZE = 1 << 20  # 1 MiB: large enough to amortise, small enough for L2/L3
 _PARSE_BATCH = 4 << 20  # bytes of selected rows parsed per NumPy call
 _CACHE_VERSION = 1
-# A field that can only be a value, never part of a token: a decimal number
-# with a point or an exponent. Used to tell "too many values" from a token
-# containing spaces (glove.840B has tokens like ". . .").
-_DECIMAL = re.compile(
-    rb"[-+]?(?:(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)"
-)
+# A field that reads as a number. When the fields between the first one and
+# the last `dim` are all numbers, the row has too many values; otherwise they
+# are part of a token containing spaces (glove.840B has ". . .").
+_NUMBER = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -329,7 +327,7 @@ class _Reader:
             token = s.rsplit(b" ", dim)[0]
             values = s[len(token) + 1 :]
             extra = token.split(b" ")[1:]
-            if all(_DECIMAL.fullmatch(x) for x in extra):
+            if all(_NUMBER.fullmatch(x) for x in extra):
                 self.bad_row(
                     lineno,
                     f"found {dim + len(extra)} values after the token "
@@ -341,8 +339,7 @@ class _Reader:
             first = s.split(b" ", 1)[0].decode("utf-8", "replace")
             self.bad_row(
                 lineno,
-                f"found {spaces} values after the token {first!r}, "
-                f"expected {dim}.",
+                f"found {spaces} values after the token {first!r}, expected {dim}.",
             )
             return None
         if not token:
@@ -350,7 +347,9 @@ class _Reader:
             return None
         return token, values
 
-    def parse(self, values: list[bytes], linenos: list[int]) -> tuple[Matrix, list[int]]:
+    def parse(
+        self, values: list[bytes], linenos: list[int]
+    ) -> tuple[Matrix, list[int]]:
         """Parses rows of exactly `dim` space-separated numbers in one call.
 
         Returns the (n, dim) float32 matrix and the indices of the rows kept
@@ -363,7 +362,7 @@ class _Reader:
         except ValueError:
             pass
         kept, rows = [], []
-        for i, (row, lineno) in enumerate(zip(values, linenos)):
+        for i, (row, lineno) in enumerate(zip(values, linenos, strict=True)):
             try:
                 rows.append(_loadtxt(row, self.dim))
                 kept.append(i)
@@ -458,8 +457,12 @@ class _Raw:
 
 
 def _read_all(
-    blocks: Iterator[list[bytes]], reader: _Reader, invalid_utf8: str,
-    first: list[bytes], start: int, capacity: int,
+    blocks: Iterator[list[bytes]],
+    reader: _Reader,
+    invalid_utf8: str,
+    first: list[bytes],
+    start: int,
+    capacity: int,
 ) -> _Raw:
     dim = reader.dim
     matrix = np.empty((max(capacity, 16), dim), np.float32)
@@ -490,7 +493,9 @@ def _read_all(
         lineno += len(lines)
         while b"" in tokens:
             k = tokens.index(b"")
-            reader.bad_row(linenos[k], "the row starts with a space: its token is empty.")
+            reader.bad_row(
+                linenos[k], "the row starts with a space: its token is empty."
+            )
             del tokens[k], values[k], linenos[k]
         block, kept = reader.parse(values, linenos)
         if len(kept) != len(tokens):
@@ -515,15 +520,26 @@ def _read_all(
             block = block[keep]
         words.extend(decoded)  # type: ignore[arg-type]
         if n + len(block) > len(matrix):
-            grown = np.empty((max(int(len(matrix) * 1.5), n + len(block)), dim), np.float32)
+            grown = np.empty(
+                (max(int(len(matrix) * 1.5), n + len(block)), dim), np.float32
+            )
             grown[:n] = matrix[:n]
             matrix = grown
         matrix[n : n + len(block)] = block
         n += len(block)
     # Shrinking in place avoids a second copy of a matrix that may be 2 GB.
     matrix.resize((n, dim), refcheck=False)
-    return _Raw(words, matrix, dim, None, lines_read, [], duplicates, bad_utf8,
-                reader.skipped)
+    return _Raw(
+        words,
+        matrix,
+        dim,
+        None,
+        lines_read,
+        [],
+        duplicates,
+        bad_utf8,
+        sorted(reader.skipped),
+    )
 
 
 def _chain(first: list[bytes], rest: Iterator[list[bytes]]) -> Iterator[list[bytes]]:
@@ -533,8 +549,12 @@ def _chain(first: list[bytes], rest: Iterator[list[bytes]]) -> Iterator[list[byt
 
 
 def _read_some(
-    blocks: Iterator[list[bytes]], reader: _Reader, requested: list[str],
-    lowercase_fallback: bool, first: list[bytes], start: int,
+    blocks: Iterator[list[bytes]],
+    reader: _Reader,
+    requested: list[str],
+    lowercase_fallback: bool,
+    first: list[bytes],
+    start: int,
 ) -> _Raw:
     dim = reader.dim
     # Every file token of interest gets a slot; several words may share one.
@@ -567,7 +587,9 @@ def _read_some(
         pending, pending_lines, pending_slots, pending_bytes = [], [], [], 0
 
     for lines in _chain(first, blocks):
-        hits = [k for k, line in enumerate(lines) if line[: line.find(b" ")] in prefixes]
+        hits = [
+            k for k, line in enumerate(lines) if line[: line.find(b" ")] in prefixes
+        ]
         lines_read += len(lines)
         for k in hits:
             line = lines[k]
@@ -609,8 +631,17 @@ def _read_some(
             words.append(w)
             rows.append(slot)
     matrix = table if rows == list(range(len(table))) else table[rows]
-    return _Raw(words, matrix, dim, None, lines_read, lowercased, duplicates, 0,
-                reader.skipped)
+    return _Raw(
+        words,
+        matrix,
+        dim,
+        None,
+        lines_read,
+        lowercased,
+        duplicates,
+        0,
+        sorted(reader.skipped),
+    )
 
 
 def _check_words(words: Iterable[str]) -> list[str]:
@@ -629,7 +660,9 @@ def _check_words(words: Iterable[str]) -> list[str]:
     return words
 
 
-def _check_counts(counts: Mapping[str, int] | Iterable[str] | None) -> dict[str, int] | None:
+def _check_counts(
+    counts: Mapping[str, int] | Iterable[str] | None,
+) -> dict[str, int] | None:
     if counts is None:
         return None
     if isinstance(counts, (str, bytes)):
@@ -677,9 +710,17 @@ def _cache_read(cache_dir: str, key: dict) -> _Raw | None:
     except (OSError, ValueError):
         return None
     header = tuple(stored["header"]) if stored["header"] else None
-    return _Raw(stored["words"], matrix, stored["dim"], header,  # type: ignore[arg-type]
-                stored["lines_read"], stored["lowercased"], stored["duplicates"],
-                stored["invalid_utf8"], stored["skipped_rows"])
+    return _Raw(
+        stored["words"],
+        matrix,
+        stored["dim"],
+        header,  # type: ignore[arg-type]
+        stored["lines_read"],
+        stored["lowercased"],
+        stored["duplicates"],
+        stored["invalid_utf8"],
+        stored["skipped_rows"],
+    )
 
 
 def _cache_write(cache_dir: str, key: dict, raw: _Raw) -> None:
@@ -757,14 +798,17 @@ def load_glove(
     corpus = _check_counts(counts)
     if on_bad_row not in ("raise", "skip"):
         raise ValueError(
-            f"`on_bad_row` must be 'raise' or 'skip'. Received: on_bad_row={on_bad_row!r}"
+            "`on_bad_row` must be 'raise' or 'skip'. "
+            f"Received: on_bad_row={on_bad_row!r}"
         )
     if invalid_utf8 not in ("replace", "skip"):
         raise ValueError(
             "`invalid_utf8` must be 'replace' or 'skip'. "
             f"Received: invalid_utf8={invalid_utf8!r}"
         )
-    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int) or dim < 1):
+    if dim is not None and (
+        isinstance(dim, bool) or not isinstance(dim, int) or dim < 1
+    ):
         raise ValueError(f"`dim` must be a positive int or None. Received: dim={dim!r}")
     if member is None and dim is not None and path.lower().endswith(".zip"):
         member = dim
@@ -785,22 +829,36 @@ def load_glove(
     from_cache = raw is not None
     label = path
     if raw is None:
-        raw, label = _read(path, requested, lowercase_fallback, member, dim,
-                           on_bad_row, invalid_utf8, verbose)
+        raw, label = _read(
+            path,
+            requested,
+            lowercase_fallback,
+            member,
+            dim,
+            on_bad_row,
+            invalid_utf8,
+            verbose,
+        )
         if cache_dir is not None and key is not None:
             _cache_write(cache_dir, key, raw)
     elif path.lower().endswith(".zip"):
         label = f"{path}:{member}"
 
-    report = _report(label, raw, requested, corpus, from_cache,
-                     time.perf_counter() - started)
+    report = _report(
+        label, raw, requested, corpus, from_cache, time.perf_counter() - started
+    )
     return LoadedVectors(list(raw.words), raw.matrix, report)
 
 
 def _read(
-    path: str, requested: list[str] | None, lowercase_fallback: bool,
-    member: str | int | None, dim: int | None, on_bad_row: str,
-    invalid_utf8: str, verbose: int,
+    path: str,
+    requested: list[str] | None,
+    lowercase_fallback: bool,
+    member: str | int | None,
+    dim: int | None,
+    on_bad_row: str,
+    invalid_utf8: str,
+    verbose: int,
 ) -> tuple[_Raw, str]:
     with contextlib.ExitStack() as closing:
         f, label, size = _open(path, member, closing)
@@ -838,8 +896,10 @@ def _read(
             if header is not None and header[0] > 0:
                 # Every value takes at least 2 bytes: a bogus count cannot
                 # make us allocate more than the file could hold.
-                capacity = header[0] if size is None else min(
-                    header[0], size // (2 * found_dim) + 16
+                capacity = (
+                    header[0]
+                    if size is None
+                    else min(header[0], size // (2 * found_dim) + 16)
                 )
             elif size and first:
                 per_line = max(1, sum(map(len, first)) // len(first))
@@ -848,15 +908,20 @@ def _read(
                 capacity = 1024
             raw = _read_all(blocks, reader, invalid_utf8, first, start, capacity)
         else:
-            raw = _read_some(blocks, reader, requested, lowercase_fallback,
-                             first, start)
+            raw = _read_some(
+                blocks, reader, requested, lowercase_fallback, first, start
+            )
     raw.header = header
     return raw, label
 
 
 def _report(
-    label: str, raw: _Raw, requested: list[str] | None,
-    corpus: dict[str, int] | None, from_cache: bool, seconds: float,
+    label: str,
+    raw: _Raw,
+    requested: list[str] | None,
+    corpus: dict[str, int] | None,
+    from_cache: bool,
+    seconds: float,
 ) -> LoadReport:
     found = set(raw.words)
     missing: list[str] = []
@@ -873,9 +938,9 @@ def _report(
         coverage = covered / corpus_tokens if corpus_tokens else 0.0
         # Python's sort is stable: equal counts keep the order asked.
         missing.sort(key=lambda w: -corpus.get(w, 0))
-        candidates = missing if requested is not None else [
-            w for w in corpus if w not in found
-        ]
+        candidates = (
+            missing if requested is not None else [w for w in corpus if w not in found]
+        )
         missing_counts = sorted(
             ((w, corpus.get(w, 0)) for w in candidates), key=lambda wc: -wc[1]
         )

@@ -1,0 +1,393 @@
+"""Tests for twoembed.vectors: formats, real-world mess, errors, cache, report."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import os
+import re
+import zipfile
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from twoembed.vectors import LoadedVectors, load_glove
+from twoembed.vocab import Vocabulary
+
+GLOVE = "the 0.1 0.2 0.3\ncat -1.5 2e-3 4\ndog 7 8 9\n"
+THE, CAT, DOG = [0.1, 0.2, 0.3], [-1.5, 2e-3, 4], [7, 8, 9]
+
+
+def write(tmp_path, text: str | bytes, name: str = "vec.txt"):
+    path = tmp_path / name
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    path.write_bytes(data)
+    return path
+
+
+def test_whole_file_in_file_order_as_float32(tmp_path):
+    words, matrix = load_glove(write(tmp_path, GLOVE), verbose=0)
+    assert words == ["the", "cat", "dog"]
+    assert matrix.dtype == np.float32 and matrix.shape == (3, 3)
+    np.testing.assert_allclose(matrix, [THE, CAT, DOG], rtol=1e-6)
+
+
+def test_requested_words_come_in_caller_order_once_and_missing_reported(tmp_path):
+    result = load_glove(write(tmp_path, GLOVE), ["dog", "zebra", "the", "dog"])
+    words, matrix = result
+    assert words == ["dog", "the"]
+    np.testing.assert_allclose(matrix, [DOG, THE], rtol=1e-6)
+    assert result.missing == ("zebra",)
+    assert result.report.num_requested == 3 and result.report.num_found == 2
+
+
+def test_word2vec_header_is_detected_not_read_as_a_word(tmp_path):
+    result = load_glove(write(tmp_path, "3 3\n" + GLOVE, "w.vec"))
+    assert result.words == ["the", "cat", "dog"]
+    assert result.report.header == (3, 3)
+
+
+def test_numeric_token_line_is_not_mistaken_for_a_header(tmp_path):
+    # dim 1: "3 5" is the word "3" with value 5, as the next row shows.
+    words, matrix = load_glove(write(tmp_path, "3 5\n4 6\n"))
+    assert words == ["3", "4"]
+    np.testing.assert_array_equal(matrix, [[5], [6]])
+
+
+def test_fasttext_trailing_spaces_crlf_and_blank_lines(tmp_path):
+    text = "3 3 \r\n\r\nthe 0.1 0.2 0.3 \r\ncat -1.5 2e-3 4 \r\n\n\r\ndog 7 8 9 \r\n"
+    path = write(tmp_path, text, "f.vec")
+    words, matrix = load_glove(path)
+    assert words == ["the", "cat", "dog"]
+    np.testing.assert_allclose(matrix, [THE, CAT, DOG], rtol=1e-6)
+    words, matrix = load_glove(path, ["dog", "cat"])
+    np.testing.assert_allclose(matrix, [DOG, CAT], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("name", "opener"),
+    [("v.txt.gz", gzip.open), ("v.txt.bz2", bz2.open)],
+)
+def test_compressed_files(tmp_path, name, opener):
+    path = tmp_path / name
+    with opener(path, "wb") as f:
+        f.write(GLOVE.encode())
+    assert load_glove(path).words == ["the", "cat", "dog"]
+    assert load_glove(path, ["cat"]).words == ["cat"]
+
+
+def make_zip(tmp_path):
+    path = tmp_path / "glove.6B.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("glove.6B.2d.txt", "the 1 2\n")
+        z.writestr("glove.6B.3d.txt", "the 1 2 3\n")
+    return path
+
+
+def test_zip_member_by_name_or_dim(tmp_path):
+    path = make_zip(tmp_path)
+    assert load_glove(path, member="glove.6B.2d.txt").matrix.shape == (1, 2)
+    assert load_glove(path, member=3).matrix.shape == (1, 3)
+    assert load_glove(path, dim=3).matrix.shape == (1, 3)
+
+
+def test_ambiguous_zip_lists_its_members(tmp_path):
+    path = make_zip(tmp_path)
+    with pytest.raises(ValueError, match=r"glove\.6B\.2d\.txt.*glove\.6B\.3d\.txt"):
+        load_glove(path)
+    with pytest.raises(ValueError, match="member=50"):
+        load_glove(path, member=50)
+
+
+def test_single_member_zip_needs_no_choice(tmp_path):
+    path = tmp_path / "one.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("v.txt", GLOVE)
+    assert load_glove(path).words == ["the", "cat", "dog"]
+
+
+def test_token_with_nbsp_and_spaces_is_everything_before_the_values(tmp_path):
+    nbsp = "a\u00a0b"
+    text = f"{nbsp} 1 2\n. . . 3 4\nx 5 6\n"
+    path = write(tmp_path, text)
+    words, matrix = load_glove(path)
+    assert words == [nbsp, ". . .", "x"]
+    np.testing.assert_array_equal(matrix, [[1, 2], [3, 4], [5, 6]])
+    words, matrix = load_glove(path, [". . .", nbsp, "."])
+    assert words == [". . .", nbsp]
+    np.testing.assert_array_equal(matrix, [[3, 4], [1, 2]])
+
+
+def test_tokens_that_look_like_missing_values_quotes_or_comments_are_words(tmp_path):
+    tokens = ["null", "nan", "NA", '"quoted', "#", "''", "N/A", "#comment"]
+    text = "".join(f"{t} {i} {i}\n" for i, t in enumerate(tokens))
+    path = write(tmp_path, text)
+    words, matrix = load_glove(path)
+    assert words == tokens
+    np.testing.assert_array_equal(matrix[:, 0], np.arange(len(tokens)))
+    assert load_glove(path, ["#", "nan"]).words == ["#", "nan"]
+
+
+def test_invalid_utf8_token_is_replaced_and_counted(tmp_path):
+    path = write(tmp_path, b"ok 1 2\nbad\xff 3 4\n")
+    result = load_glove(path)
+    assert result.words == ["ok", "bad\ufffd"]
+    assert result.report.invalid_utf8 == 1
+
+
+def test_invalid_utf8_token_can_be_skipped(tmp_path):
+    path = write(tmp_path, b"ok 1 2\nbad\xff 3 4\n")
+    result = load_glove(path, invalid_utf8="skip")
+    assert result.words == ["ok"] and result.matrix.shape == (1, 2)
+    assert result.report.invalid_utf8 == 1
+
+
+def test_duplicate_tokens_first_row_wins_and_are_counted(tmp_path):
+    path = write(tmp_path, "a 1 1\nb 2 2\na 3 3\n")
+    result = load_glove(path)
+    assert result.words == ["a", "b"]
+    np.testing.assert_array_equal(result.matrix, [[1, 1], [2, 2]])
+    assert result.report.duplicates == 1
+    some = load_glove(path, ["a"])
+    np.testing.assert_array_equal(some.matrix, [[1, 1]])
+    assert some.report.duplicates == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [("cat 1 2", "found 2 values"), ("cat 1 2 3 4.5", "found 4 values")],
+)
+def test_wrong_number_of_values_names_file_line_found_and_expected(
+    tmp_path, line, found
+):
+    path = write(tmp_path, f"the 1 2 3\n{line}\ndog 1 2 3\n")
+    for words in (None, ["cat"]):
+        with pytest.raises(ValueError, match=found) as info:
+            load_glove(path, words)
+        message = str(info.value)
+        assert str(path) in message and "line 2" in message
+        assert "expected 3" in message
+
+
+def test_non_number_names_file_line_and_value(tmp_path):
+    path = write(tmp_path, "the 1 2 3\ncat 1 x 3\n")
+    for words in (None, ["cat"]):
+        with pytest.raises(ValueError, match=r"line 2: value 2 is 'x'") as info:
+            load_glove(path, words)
+        assert str(path) in str(info.value)
+
+
+def test_bad_rows_can_be_skipped_and_are_reported(tmp_path):
+    path = write(tmp_path, "the 1 2 3\ncat 1 x 3\ndog 1 2\nfox 4 5 6\n")
+    result = load_glove(path, on_bad_row="skip")
+    assert result.words == ["the", "fox"]
+    assert result.report.skipped_rows == (2, 3)
+
+
+def test_unrequested_rows_are_not_parsed(tmp_path):
+    path = write(tmp_path, "the 1 2 3\ncat 1 x 3\n")
+    assert load_glove(path, ["the"]).words == ["the"]
+
+
+def test_missing_file_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.txt"):
+        load_glove(tmp_path / "nope.txt")
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "  \r\n"])
+def test_empty_file_raises_value_error(tmp_path, text):
+    with pytest.raises(ValueError, match="empty"):
+        load_glove(write(tmp_path, text))
+
+
+def test_header_without_vectors_raises_value_error(tmp_path):
+    with pytest.raises(ValueError, match="no vectors"):
+        load_glove(write(tmp_path, "0 300\n"))
+
+
+def test_coverage_report_with_corpus_counts(tmp_path):
+    path = write(tmp_path, GLOVE)
+    counts = {"the": 6, "cat": 2, "emu": 1, "yak": 3}
+    result = load_glove(path, ["emu", "the", "yak", "cat"], counts=counts)
+    report = result.report
+    assert report.corpus_tokens == 12
+    assert report.token_coverage == pytest.approx(8 / 12)
+    assert result.missing == ("yak", "emu")  # most frequent first
+    assert report.most_frequent_missing(1) == [("yak", 3)]
+    assert "66.67%" in str(report)
+
+
+def test_coverage_report_from_a_token_stream(tmp_path):
+    corpus = "the cat saw the emu".split()
+    result = load_glove(write(tmp_path, GLOVE), set(corpus), counts=corpus)
+    assert result.report.token_coverage == pytest.approx(3 / 5)
+
+
+def test_lowercase_fallback_is_off_by_default_and_reported_when_on(tmp_path):
+    path = write(tmp_path, GLOVE)
+    assert load_glove(path, ["The"]).missing == ("The",)
+    result = load_glove(path, ["The", "cat"], lowercase_fallback=True)
+    assert result.words == ["The", "cat"]
+    np.testing.assert_allclose(result.matrix[0], THE, rtol=1e-6)
+    assert result.report.lowercased == ("The",)
+
+
+def test_missing_words_become_special_tokens_on_request(tmp_path):
+    path = write(tmp_path, GLOVE)
+    result = load_glove(path, ["the", "emu", "yak"], counts={"emu": 1, "yak": 5})
+    vocab = result.vocabulary(["<url>"], promote_missing=1)
+    assert isinstance(vocab, Vocabulary)
+    assert vocab.words == ("the",)
+    assert vocab.special_tokens == ("<url>", "yak")
+    assert result.vocabulary(promote_missing=True).special_tokens == ("yak", "emu")
+    assert result.vocabulary().id_of("emu") == result.vocabulary().oov_id
+    with pytest.raises(ValueError, match="promote_missing=-1"):
+        result.vocabulary(promote_missing=-1)
+
+
+def test_result_works_with_the_embedding_block(tmp_path):
+    from twoembed.block import build_embedding_block
+
+    result = load_glove(write(tmp_path, GLOVE), ["cat", "emu"])
+    vocab = result.vocabulary(promote_missing=True)
+    inputs, outputs = build_embedding_block(vocab, result.matrix)
+    assert outputs.shape[-1] == 3
+
+
+def test_cache_is_reused_memory_mapped_and_equal(tmp_path):
+    path = write(tmp_path, GLOVE)
+    cache = tmp_path / "cache"
+    first = load_glove(path, ["dog", "the"], cache_dir=cache)
+    again = load_glove(path, ["dog", "the"], cache_dir=cache)
+    assert not first.report.from_cache and again.report.from_cache
+    assert again.words == first.words
+    np.testing.assert_array_equal(again.matrix, first.matrix)
+    assert isinstance(again.matrix, np.memmap)
+
+
+def test_stale_cache_is_never_used(tmp_path):
+    path = write(tmp_path, GLOVE)
+    cache = tmp_path / "cache"
+    load_glove(path, cache_dir=cache)
+    assert not load_glove(path, ["the"], cache_dir=cache).report.from_cache
+    path.write_text(GLOVE.replace("dog 7", "dog 70"))
+    os.utime(path, ns=(1, 1))  # even with an old mtime the size changed
+    result = load_glove(path, cache_dir=cache)
+    assert not result.report.from_cache
+    assert result.matrix[2, 0] == 70
+    path.write_text(GLOVE.replace("dog 7", "dog 71"))  # same size, new mtime
+    os.utime(path, ns=(2, 2))
+    assert load_glove(path, cache_dir=cache).matrix[2, 0] == 71
+
+
+def test_progress_is_silent_when_not_a_terminal(tmp_path, capsys):
+    load_glove(write(tmp_path, GLOVE))
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_shows_bytes_on_a_slow_interactive_load(tmp_path, monkeypatch, capsys):
+    from twoembed import vectors
+
+    clock = iter(range(0, 1000, 3))
+    monkeypatch.setattr(vectors, "_stderr_is_tty", lambda: True)
+    monkeypatch.setattr(vectors.time, "monotonic", lambda: next(clock))
+    load_glove(write(tmp_path, GLOVE))
+    assert "MiB" in capsys.readouterr().err
+    load_glove(write(tmp_path, GLOVE), verbose=0)
+    assert capsys.readouterr().err == ""
+
+
+def test_arguments_are_checked_and_echoed(tmp_path):
+    path = write(tmp_path, GLOVE)
+    with pytest.raises(TypeError, match="words='the'"):
+        load_glove(path, "the")
+    with pytest.raises(ValueError, match="on_bad_row='ignore'"):
+        load_glove(path, on_bad_row="ignore")
+    assert isinstance(load_glove(path), LoadedVectors)
+
+
+# Property tests: random well-formed files round-trip; malformed ones end in
+# the documented errors only.
+def _numbers_after_first(token: str) -> bool:
+    # Such a token reads as a row with extra values (see load_glove); real
+    # vector files do not hold tokens like "x 1 2".
+    parts = token.split(" ")[1:]
+    return bool(parts) and all(
+        re.fullmatch(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", p) for p in parts
+    )
+
+
+token_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
+    min_size=1,
+    max_size=8,
+).filter(
+    lambda t: (
+        t.strip(" ") == t and t.split(" ")[0] != "" and not _numbers_after_first(t)
+    )
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    tokens=st.lists(token_text, min_size=1, max_size=20, unique=True),
+    dim=st.integers(1, 5),
+    header=st.booleans(),
+    crlf=st.booleans(),
+    data=st.data(),
+)
+def test_round_trip_of_random_well_formed_files(
+    tmp_path, tokens, dim, header, crlf, data
+):
+    values = data.draw(
+        st.lists(
+            st.lists(st.floats(-1e6, 1e6, width=32), min_size=dim, max_size=dim),
+            min_size=len(tokens),
+            max_size=len(tokens),
+        )
+    )
+    end = "\r\n" if crlf else "\n"
+    lines = [f"{len(tokens)} {dim}"] if header else []
+    lines += [
+        t + " " + " ".join(repr(float(v)) for v in row)
+        for t, row in zip(tokens, values, strict=True)
+    ]
+    path = write(tmp_path, end.join(lines) + end, "prop.txt")
+    words, matrix = load_glove(path, dim=dim)
+    assert words == tokens
+    np.testing.assert_array_equal(matrix, np.asarray(values, np.float32))
+    pick = tokens[::2]
+    words, matrix = load_glove(path, pick, dim=dim)
+    assert words == pick
+    np.testing.assert_array_equal(matrix, np.asarray(values[::2], np.float32))
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    blob=st.binary(max_size=200)
+    | st.lists(
+        st.sampled_from(
+            ["a", "b 1", "c 1 2", "d 1 x", "1 2", " ", "e 1e5 .5", "\xa0 3 4", "\r"]
+        ),
+        max_size=8,
+    ).map(lambda parts: "\n".join(parts).encode()),
+    words=st.none() | st.just(["a", "b", "c", "d", "e"]),
+)
+def test_malformed_files_end_only_in_documented_errors(tmp_path, blob, words):
+    path = write(tmp_path, blob, "bad.txt")
+    try:
+        result = load_glove(path, words)
+    except ValueError as error:
+        assert str(path) in str(error)
+    else:
+        assert result.matrix.shape == (len(result.words), result.report.dim)
