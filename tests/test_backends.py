@@ -1,4 +1,4 @@
-"""The block under other runtimes: JAX, and TensorFlow's MirroredStrategy.
+"""The block under other runtimes: JAX, torch, and TensorFlow's MirroredStrategy.
 
 Each runs in a subprocess: the Keras backend and TensorFlow's logical devices
 are fixed when a process first imports them.
@@ -65,17 +65,24 @@ def run(script: str, env: dict[str, str] | None = None) -> str:
     return result.stdout
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("jax") is None and not os.environ.get("CI"),
-    reason="jax is a test extra; CI installs it and never skips this",
-)
-def test_block_trains_saves_and_reloads_in_safe_mode_under_jax(tmp_path):
+def skip_unless_installed(backend: str) -> None:
+    # jax is a test extra, so CI never skips it; torch is only checked where a
+    # developer has installed it.
+    if importlib.util.find_spec(backend) is None:
+        if backend == "jax" and os.environ.get("CI"):
+            pytest.fail("CI must install the test extra, jax included")
+        pytest.skip(f"{backend} is not installed")
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_block_trains_saves_and_reloads_in_safe_mode_under(backend, tmp_path):
+    skip_unless_installed(backend)
     path = tmp_path / "m.keras"
-    jax = {"KERAS_BACKEND": "jax"}
+    env = {"KERAS_BACKEND": backend}
     run(
         TRAIN
         + f"""
-assert keras.backend.backend() == "jax"
+assert keras.backend.backend() == {backend!r}
 model = build()
 before = block_outputs(model)
 model.fit(x, y, epochs=5, batch_size=16, verbose=0)
@@ -83,14 +90,14 @@ check_trained(model, before)
 model.save({str(path)!r})
 np.save({str(tmp_path / "expected.npy")!r}, model.predict(x, verbose=0))
 """,
-        jax,
+        env,
     )
     out = run(
         f"""
 import numpy as np
 import twoembed
 import keras
-assert keras.backend.backend() == "jax"
+assert keras.backend.backend() == {backend!r}
 model = keras.models.load_model({str(path)!r})
 x = np.random.default_rng(0).integers(-2, 10, size=(64, 6)).astype("int32")
 np.testing.assert_array_equal(
@@ -98,7 +105,7 @@ np.testing.assert_array_equal(
 )
 print("reloaded")
 """,
-        jax,
+        env,
     )
     assert "reloaded" in out
 
