@@ -192,7 +192,7 @@ def test_unrequested_rows_are_not_parsed(tmp_path):
 
 
 def test_missing_file_raises_file_not_found(tmp_path):
-    with pytest.raises(FileNotFoundError, match="nope.txt"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.txt"):
         load_glove(tmp_path / "nope.txt")
 
 
@@ -252,7 +252,7 @@ def test_result_works_with_the_embedding_block(tmp_path):
 
     result = load_glove(write(tmp_path, GLOVE), ["cat", "emu"])
     vocab = result.vocabulary(promote_missing=True)
-    inputs, outputs = build_embedding_block(vocab, result.matrix)
+    _, outputs = build_embedding_block(vocab, result.matrix)
     assert outputs.shape[-1] == 3
 
 
