@@ -17,6 +17,7 @@ import argparse
 import json
 import operator
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -159,6 +160,13 @@ def main() -> None:
         return
 
     tmp = tempfile.mkdtemp(prefix="twoembed-bench-")
+    try:
+        report(args, vocab, tmp)
+    finally:
+        shutil.rmtree(tmp)  # the written file (unless --path) and the caches
+
+
+def report(args: argparse.Namespace, vocab: list[str], tmp: str) -> None:
     path = args.path or os.path.join(tmp, f"glove.{args.words}.{args.dim}d.txt")
     if not os.path.exists(path):
         print(f"writing {path} ...", flush=True)
