@@ -126,3 +126,41 @@ def test_bad_encode_input_raises_a_clear_error(batch, max_len, error, message):
 def test_token_of_refuses_ids_outside_the_layout():
     with pytest.raises(ValueError, match="token_id=9"):
         Vocabulary(["a"]).token_of(9)
+
+
+@given(layouts())
+def test_save_then_load_gives_the_same_ids(tmp_path_factory, layout):
+    words, specials = layout
+    path = tmp_path_factory.mktemp("vocab") / "vocab.json"
+    vocab = Vocabulary(words, specials)
+    vocab.save(path)
+    loaded = Vocabulary.load(path)
+    assert loaded == vocab
+    assert [loaded.id_of(t) for t in words + specials] == [
+        vocab.id_of(t) for t in words + specials
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", "not a vocabulary JSON file"),
+        ('["a"]', 'expected a JSON object with "format"'),
+        ('{"format": "other"}', "not a vocabulary file"),
+        ('{"format": "twoembed.Vocabulary", "version": 9}', "version 9"),
+        (
+            '{"format": "twoembed.Vocabulary", "version": 1, "words": ["a", "a"]}',
+            "'a' twice",
+        ),
+    ],
+)
+def test_loading_a_bad_vocabulary_file_raises_value_error(tmp_path, content, message):
+    path = tmp_path / "vocab.json"
+    path.write_text(content)
+    with pytest.raises(ValueError, match=message):
+        Vocabulary.load(path)
+
+
+def test_loading_a_missing_vocabulary_file_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no-such\.json"):
+        Vocabulary.load(tmp_path / "no-such.json")

@@ -1,5 +1,8 @@
 """twoembed: frozen pretrained word vectors plus trainable special-token vectors.
 
+Importing twoembed registers the block's functions with Keras, so a saved
+model loads with `keras.models.load_model` in safe mode.
+
 Example:
 
 >>> import numpy as np, twoembed
@@ -8,7 +11,21 @@ Example:
 """
 
 from twoembed.block import build_embedding_block
+from twoembed.export import block_names, export_vectors, merged_matrix
+from twoembed.text import build_text_encoder, tokenize
+from twoembed.vectors import LoadedVectors, LoadReport, load_glove
 from twoembed.vocab import Vocabulary
 
-__all__ = ["Vocabulary", "build_embedding_block"]
+__all__ = [
+    "LoadReport",
+    "LoadedVectors",
+    "Vocabulary",
+    "block_names",
+    "build_embedding_block",
+    "build_text_encoder",
+    "export_vectors",
+    "load_glove",
+    "merged_matrix",
+    "tokenize",
+]
 __version__ = "0.1.0"

@@ -11,9 +11,15 @@ ones:
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterable, Sequence
+from typing import Union
 
 import numpy as np
+
+PathLike = Union[str, "os.PathLike[str]"]
+_FORMAT = "twoembed.Vocabulary"
 
 __all__ = ["Vocabulary"]
 
@@ -143,6 +149,56 @@ class Vocabulary:
             f"Vocabulary(num_words={self.num_words}, "
             f"special_tokens={list(self._special_tokens)!r}, oov_id={self.oov_id})"
         )
+
+    def save(self, path: PathLike) -> None:
+        """Writes the vocabulary to a small JSON file, for `Vocabulary.load`.
+
+        A training script, `twoembed export` and a serving script that share
+        this file agree on every id.
+        """
+        data = {
+            "format": _FORMAT,
+            "version": 1,
+            "words": list(self._words),
+            "special_tokens": list(self._special_tokens),
+        }
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False)
+
+    @classmethod
+    def load(cls, path: PathLike) -> Vocabulary:
+        """Reads a vocabulary written by `save`.
+
+        Example:
+
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "vocab.json"
+        >>> Vocabulary(["a"], ["<u>"]).save(path)
+        >>> Vocabulary.load(path)
+        Vocabulary(num_words=1, special_tokens=['<u>'], oov_id=3)
+        """
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"No vocabulary file at {os.fspath(path)!r}")
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ValueError(
+                f"{os.fspath(path)!r} is not a vocabulary JSON file written by "
+                f"Vocabulary.save: {error}"
+            ) from None
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            raise ValueError(
+                f"{os.fspath(path)!r} is not a vocabulary file written by "
+                f"Vocabulary.save: expected a JSON object with "
+                f'"format": "{_FORMAT}"'
+            )
+        if data.get("version") != 1:
+            raise ValueError(
+                f"{os.fspath(path)!r} has vocabulary format version "
+                f"{data.get('version')!r}; this twoembed reads version 1"
+            )
+        return cls(data.get("words", []), data.get("special_tokens", []))
 
     def id_of(self, token: str) -> int:
         """Returns the id of `token`; any unknown token gets `oov_id`."""

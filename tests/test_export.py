@@ -1,0 +1,122 @@
+import keras
+import numpy as np
+import pytest
+
+from twoembed import (
+    Vocabulary,
+    block_names,
+    build_embedding_block,
+    export_vectors,
+    load_glove,
+    merged_matrix,
+)
+
+WORDS = ["the", "cat", "sat", "on"]
+SPECIALS = ["<url>", ":)"]
+
+
+@pytest.fixture
+def vocab():
+    return Vocabulary(WORDS, SPECIALS)
+
+
+@pytest.fixture
+def matrix():
+    return np.random.default_rng(0).normal(size=(len(WORDS), 5)).astype("float32")
+
+
+def trained_classifier(vocab, matrix, name="twoembed"):
+    keras.utils.set_random_seed(0)
+    inputs, vectors = build_embedding_block(vocab, matrix, name=name)
+    pooled = keras.layers.GlobalAveragePooling1D()(vectors)
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(pooled))
+    model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy")
+    x = np.random.default_rng(1).integers(0, vocab.size, size=(32, 5)).astype("int32")
+    y = (x == vocab.id_of(":)")).any(axis=1).astype("float32")
+    model.fit(x, y, epochs=3, verbose=0)
+    return model
+
+
+def block_output(model, vocab, name="twoembed"):
+    block = keras.Model(
+        model.get_layer(f"{name}_ids").output, model.get_layer(f"{name}_vectors").output
+    )
+    return block.predict(np.arange(vocab.size)[None], verbose=0)[0]
+
+
+def test_merged_matrix_equals_the_block_output_for_every_id(vocab, matrix):
+    model = trained_classifier(vocab, matrix)
+    merged = merged_matrix(model, vocab)
+    assert merged.shape == (vocab.oov_id + 1, 5)
+    assert merged.dtype == np.float32
+    np.testing.assert_array_equal(merged, block_output(model, vocab))
+    np.testing.assert_array_equal(merged[1 : len(WORDS) + 1], matrix)
+
+
+def test_merged_matrix_works_on_a_reloaded_model(vocab, matrix, tmp_path):
+    model = trained_classifier(vocab, matrix)
+    model.save(tmp_path / "m.keras")
+    reloaded = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(
+        merged_matrix(reloaded, vocab), merged_matrix(model, vocab)
+    )
+
+
+def test_merged_matrix_finds_a_block_inside_a_nested_model(vocab, matrix):
+    inner = trained_classifier(vocab, matrix)
+    ids = keras.Input((None,), dtype="int32")
+    outer = keras.Model(ids, inner(ids))
+    np.testing.assert_array_equal(
+        merged_matrix(outer, vocab), merged_matrix(inner, vocab)
+    )
+
+
+def test_a_model_with_two_blocks_needs_the_block_name(vocab, matrix):
+    a_in, a_out = build_embedding_block(vocab, matrix, name="title")
+    other = Vocabulary(WORDS[:2])
+    b_in, b_out = build_embedding_block(other, matrix[:2] * 2, name="body")
+    model = keras.Model([a_in, b_in], [a_out, b_out])
+    assert block_names(model) == ["title", "body"]
+    with pytest.raises(ValueError, match=r"2 blocks, \['title', 'body'\]: pass block="):
+        merged_matrix(model, vocab)
+    np.testing.assert_array_equal(
+        merged_matrix(model, other, block="body")[1:3], matrix[:2] * 2
+    )
+    with pytest.raises(ValueError, match="no block named 'nope'"):
+        merged_matrix(model, vocab, block="nope")
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        Vocabulary(WORDS[:3], [*SPECIALS, "<num>"]),  # same size, other layout
+        Vocabulary(WORDS, SPECIALS[:1]),
+        Vocabulary([*WORDS, "mat"], SPECIALS),
+    ],
+)
+def test_a_mismatched_vocabulary_is_an_error(vocab, matrix, wrong):
+    model = trained_classifier(vocab, matrix)
+    with pytest.raises(ValueError, match="does not match block 'twoembed'"):
+        merged_matrix(model, wrong)
+
+
+def test_a_model_without_a_block_is_an_error(vocab):
+    ids = keras.Input((None,), dtype="int32")
+    model = keras.Model(ids, keras.layers.Embedding(10, 2)(ids))
+    with pytest.raises(ValueError, match="holds no twoembed block"):
+        merged_matrix(model, vocab)
+
+
+def test_exported_vectors_read_back_exactly_with_load_glove(vocab, matrix, tmp_path):
+    model = trained_classifier(vocab, matrix)
+    path = tmp_path / "vectors.txt"
+    assert export_vectors(model, vocab, path) == len(WORDS) + len(SPECIALS) + 1
+    words, loaded = load_glove(path, verbose=0)
+    assert words == [*WORDS, *SPECIALS, "<oov>"]
+    np.testing.assert_array_equal(loaded, merged_matrix(model, vocab)[1:])
+
+
+def test_export_refuses_an_oov_token_that_is_already_a_token(vocab, matrix, tmp_path):
+    model = trained_classifier(vocab, matrix)
+    with pytest.raises(ValueError, match="'<url>' is already a token"):
+        export_vectors(model, vocab, tmp_path / "v.txt", oov_token="<url>")

@@ -1,0 +1,168 @@
+"""The `twoembed` command line: demo, coverage and export.
+
+Errors print one line on stderr (`twoembed: error: ...`) and exit with 2 for
+a bad command line, 1 for anything else; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # One line, not argparse's usage block: the user reruns with --help.
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="twoembed",
+        description="Frozen pretrained word vectors plus trainable special-token "
+        "vectors, in Keras.",
+    )
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser
+    )
+
+    demo = commands.add_parser(
+        "demo",
+        help="train a review classifier on the bundled sample data",
+        description="Train a review classifier on the bundled sample data "
+        "(nothing is downloaded): coverage, parameter counts, a check that the "
+        "pretrained rows stayed exact, nearest neighbours of the learned special "
+        "vectors. Writes model.keras, vocab.json and PNG plots into --out.",
+    )
+    demo.add_argument(
+        "--out", default=".", help="directory for the outputs (default: .)"
+    )
+    demo.add_argument(
+        "--epochs", type=int, default=12, help="training epochs (default: 12)"
+    )
+    demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+
+    coverage = commands.add_parser(
+        "coverage",
+        help="how much of a corpus a vector file covers",
+        description="Report how many of CORPUS's words and tokens have a vector "
+        "in VECTORS, and the most frequent missing words. CORPUS is a text file, "
+        "tokenised like twoembed.tokenize (ASCII-lowercased unless --keep-case, "
+        "split on whitespace).",
+    )
+    coverage.add_argument(
+        "vectors", help="GloVe/word2vec/fastText text file (.gz, .bz2, .zip too)"
+    )
+    coverage.add_argument("corpus", help="UTF-8 text file")
+    coverage.add_argument(
+        "--keep-case", action="store_true", help="do not lowercase the corpus"
+    )
+    coverage.add_argument(
+        "--lowercase-fallback",
+        action="store_true",
+        help="a word without a vector uses its lowercase form's vector",
+    )
+    coverage.add_argument(
+        "--top", type=int, default=20, help="missing words to list (default: 20)"
+    )
+
+    export = commands.add_parser(
+        "export",
+        help="write a trained model's effective vectors as a GloVe text file",
+        description="Write the effective vectors of MODEL's block (pretrained rows "
+        "plus learned special and OOV rows) to OUT in GloVe text format, one line "
+        "per word and special token, then OOV. VOCAB is the JSON file written by "
+        "Vocabulary.save. OUT reads back with twoembed.load_glove.",
+    )
+    export.add_argument("model", help="a .keras file holding a twoembed block")
+    export.add_argument("vocab", help="the vocabulary JSON saved with the model")
+    export.add_argument("out", help="the text file to write")
+    export.add_argument("--block", help="block name, when the model holds several")
+    export.add_argument(
+        "--oov-token", default="<oov>", help="token for the OOV row (default: <oov>)"
+    )
+    return parser
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from twoembed.demo import run_demo
+
+    if args.epochs < 1:
+        raise ValueError(f"--epochs must be at least 1. Received: {args.epochs}")
+    run_demo(args.out, epochs=args.epochs, seed=args.seed)
+
+
+def _coverage(args: argparse.Namespace) -> None:
+    from twoembed.text import tokenize
+    from twoembed.vectors import load_glove
+
+    if not os.path.isfile(args.corpus):
+        raise FileNotFoundError(f"No corpus file at {args.corpus!r}")
+    counts: Counter[str] = Counter()
+    try:
+        with open(args.corpus, encoding="utf-8") as f:
+            for line in f:
+                counts.update(tokenize(line, lowercase=not args.keep_case))
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{args.corpus!r} is not UTF-8 text: {error}") from None
+    if not counts:
+        raise ValueError(f"Corpus {args.corpus!r} holds no tokens")
+    words = [w for w, _ in counts.most_common()]
+    report = load_glove(
+        args.vectors, words, counts=counts, lowercase_fallback=args.lowercase_fallback
+    ).report
+    print(report)
+    if len(report.missing_counts) > 10 and args.top > 10:
+        top = report.most_frequent_missing(args.top)
+        print(f"  top {len(top)} missing: " + ", ".join(f"{w} ({c})" for w, c in top))
+
+
+def _export(args: argparse.Namespace) -> None:
+    for path, what in ((args.model, "model"), (args.vocab, "vocabulary")):
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"No {what} file at {path!r}")
+    import keras
+
+    import twoembed  # noqa: F401  registers the block's functions for loading
+    from twoembed.export import export_vectors
+    from twoembed.vocab import Vocabulary
+
+    vocab = Vocabulary.load(args.vocab)
+    try:
+        model = keras.models.load_model(args.model)
+    except Exception as error:
+        raise ValueError(
+            f"Cannot load {args.model!r} as a Keras model: {error}"
+        ) from None
+    rows = export_vectors(
+        model, vocab, args.out, block=args.block, oov_token=args.oov_token
+    )
+    print(f"wrote {rows} vectors to {args.out}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line; returns the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_:  # --help, or a bad command line (one line printed)
+        return exit_.code if isinstance(exit_.code, int) else 1
+    command = {"demo": _demo, "coverage": _coverage, "export": _export}[args.command]
+    try:
+        command(args)
+    except KeyboardInterrupt:
+        print("twoembed: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # one line, no traceback, whatever went wrong
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"twoembed {args.command}: error: {message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Getting the effective vectors back out of a trained model."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import keras
+import numpy as np
+
+from twoembed.block import shift_ids
+from twoembed.vocab import PathLike, Vocabulary
+
+__all__ = ["block_names", "export_vectors", "merged_matrix"]
+
+
+def _layers(model: keras.Model) -> list[keras.layers.Layer]:
+    """All layers of `model`, nested models' layers included, in order."""
+    found = []
+    for layer in model.layers:
+        found.append(layer)
+        if isinstance(layer, keras.Model):
+            found += _layers(layer)
+    return found
+
+
+def block_names(model: keras.Model) -> list[str]:
+    """The names of the two-embedding blocks in `model`, in layer order.
+
+    A block is found by its shift `Lambda`; its name is the `name` given to
+    `build_embedding_block` (default "twoembed").
+    """
+    return [
+        layer.name.removesuffix("_shift")
+        for layer in _layers(model)
+        if isinstance(layer, keras.layers.Lambda) and layer.function is shift_ids
+    ]
+
+
+def merged_matrix(
+    model: keras.Model, vocab: Vocabulary, block: str | None = None
+) -> np.ndarray:
+    """The effective vector of every id: pretrained rows plus learned rows.
+
+    Row `i` equals what the block outputs for id `i`: zeros for padding, the
+    pretrained vector for words, the learned vector for special tokens and
+    OOV. Works on a model reloaded from `.keras`.
+
+    Args:
+        model: a model holding one or more blocks (nested models are searched).
+        vocab: the Vocabulary the block was built with.
+        block: the block's `name`; may be omitted when the model holds one.
+
+    Returns:
+        float32 array of shape `(vocab.oov_id + 1, dim)`.
+
+    Example:
+
+    >>> vocab = Vocabulary(["the", "cat"], ["<url>"])
+    >>> model = keras.Model(*build_embedding_block(vocab, np.ones((2, 3))))
+    >>> merged_matrix(model, vocab).shape
+    (5, 3)
+    """
+    if not isinstance(vocab, Vocabulary):
+        raise TypeError(
+            "`vocab` must be a twoembed.Vocabulary (Vocabulary.load reads a "
+            f"saved one). Received: {type(vocab).__name__}"
+        )
+    names = block_names(model)
+    if not names:
+        raise ValueError(
+            f"Model {model.name!r} holds no twoembed block (no Lambda layer "
+            "calling twoembed's shift_ids)."
+        )
+    if block is None:
+        if len(names) > 1:
+            raise ValueError(
+                f"Model {model.name!r} holds {len(names)} blocks, {names!r}: "
+                "pass block=<one of them>."
+            )
+        block = names[0]
+    elif block not in names:
+        raise ValueError(
+            f"Model {model.name!r} has no block named {block!r}; its blocks "
+            f"are {names!r}."
+        )
+    layers = {layer.name: layer for layer in _layers(model)}
+    pretrained = keras.ops.convert_to_numpy(layers[f"{block}_pretrained"].embeddings)
+    special = keras.ops.convert_to_numpy(layers[f"{block}_special"].embeddings)
+    offset = layers[f"{block}_shift"].arguments["offset"]
+    expected = (vocab.num_words, vocab.size, len(vocab.special_tokens) + 2)
+    found = (offset, len(pretrained), len(special))
+    if found != expected:
+        raise ValueError(
+            f"The vocabulary does not match block {block!r}: the block has "
+            f"{offset} words, {len(pretrained)} ids and {len(special) - 2} "
+            f"special tokens, the vocabulary {vocab.num_words} words, "
+            f"{vocab.size} ids and {len(vocab.special_tokens)} special tokens."
+        )
+    merged = pretrained.astype(np.float32, copy=True)
+    merged[vocab.num_words + 1 :] += special[1:]
+    return merged
+
+
+def export_vectors(
+    model: keras.Model,
+    vocab: Vocabulary,
+    path: PathLike,
+    block: str | None = None,
+    oov_token: str = "<oov>",
+) -> int:
+    """Writes the effective vectors in GloVe text format; returns rows written.
+
+    One line per word and special token, then one for OOV under `oov_token`;
+    padding is left out. The file reads back with `twoembed.load_glove`.
+    Values are written with 9 significant digits, enough to read back every
+    float32 exactly.
+    """
+    if oov_token in vocab:
+        raise ValueError(
+            f"`oov_token` {oov_token!r} is already a token of the vocabulary; "
+            "choose another name for the OOV row."
+        )
+    matrix = merged_matrix(model, vocab, block)
+    tokens: list[Any] = [*vocab.words, *vocab.special_tokens, oov_token]
+    bad = [t for t in tokens if not t or any(c in t for c in "\n\r")]
+    if bad:
+        raise ValueError(
+            f"These tokens cannot be written as a line of a text vector file: "
+            f"{bad[:5]!r}"
+        )
+    directory = os.path.dirname(os.fspath(path)) or "."
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"No directory {directory!r} to write {path!r} in")
+    line = "%s " + " ".join(["%.9g"] * matrix.shape[1]) + "\n"
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        for token, row in zip(tokens, matrix[1:].tolist(), strict=True):
+            f.write(line % (token, *row))
+    return len(tokens)
