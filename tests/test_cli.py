@@ -34,7 +34,7 @@ def test_a_bad_path_from_the_shell_prints_one_line_and_no_traceback(tmp_path):
 
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
+    out = tmp_path_factory.mktemp("demo") / "new-dir"  # the demo creates it
     result = twoembed("demo", "--out", out, "--epochs", "4")
     assert result.returncode == 0, result.stderr[-3000:]
     return out, result.stdout
@@ -94,7 +94,7 @@ def test_coverage_reports_found_missing_and_token_coverage(tmp_path):
         ),
         (["coverage", "{corpus}", "{corpus}"], "{corpus}"),  # not a vector file
         (["export", "{vectors}", "{vectors}", "out.txt"], "vocabulary"),
-        (["demo", "--out", "no/such/dir"], "does not exist"),
+        (["demo", "--out", "{corpus}"], "is not a directory"),
         (["demo", "--epochs", "0"], "--epochs must be at least 1"),
         (["bogus"], "invalid choice: 'bogus'"),
         (["demo", "--epochs", "x"], "invalid int value: 'x'"),

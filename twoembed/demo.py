@@ -96,14 +96,15 @@ def run_demo(
 ) -> DemoResult:
     """Runs the demo, prints what it finds and writes its plots into `out_dir`.
 
+    `out_dir` is created if needed.
+
     Also writes `model.keras` and `vocab.json` there, ready for
     `twoembed export`. Plots need matplotlib (`pip install "twoembed[demo]"`);
     without it the demo says so and writes none.
     """
-    if not os.path.isdir(out_dir):
-        raise FileNotFoundError(
-            f"Output directory {os.fspath(out_dir)!r} does not exist"
-        )
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise ValueError(f"Output path {os.fspath(out_dir)!r} is not a directory")
+    os.makedirs(out_dir, exist_ok=True)
 
     def say(text: str = "") -> None:
         print(text, file=stream, flush=True)
