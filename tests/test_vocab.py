@@ -164,3 +164,9 @@ def test_loading_a_bad_vocabulary_file_raises_value_error(tmp_path, content, mes
 def test_loading_a_missing_vocabulary_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"no-such\.json"):
         Vocabulary.load(tmp_path / "no-such.json")
+
+
+def test_encode_accepts_arrays_of_tokens():
+    vocab = Vocabulary(["a", "b"])
+    ids = vocab.encode([np.array(["b", "a"]), ("a",)])
+    assert ids.tolist() == [[2, 1], [1, 0]]

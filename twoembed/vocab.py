@@ -224,7 +224,7 @@ class Vocabulary:
         """Turns a batch of token lists into an int32 id array.
 
         Args:
-            batch: token lists, one per example.
+            batch: token lists (or 1-D arrays of str), one per example.
             max_len: length of every row; longer lists are cut at the end,
                 shorter ones padded with `pad_id` at the end. None uses the
                 longest list.
@@ -255,7 +255,9 @@ class Vocabulary:
             )
         rows = list(batch)
         for i, tokens in enumerate(rows):
-            if isinstance(tokens, (str, bytes)) or not isinstance(tokens, Sequence):
+            if isinstance(tokens, (str, bytes)) or not isinstance(
+                tokens, (Sequence, np.ndarray)
+            ):
                 raise TypeError(
                     "`batch` must be a list of token lists; entry "
                     f"{i} is {tokens!r} of type {type(tokens).__name__}. "
