@@ -23,7 +23,13 @@ from twoembed.export import merged_matrix
 from twoembed.vectors import load_glove
 from twoembed.vocab import PathLike, Vocabulary
 
-__all__ = ["DemoResult", "load_sample_reviews", "run_demo", "sample_path"]
+__all__ = [
+    "SPECIAL_TOKENS",
+    "DemoResult",
+    "load_sample_reviews",
+    "run_demo",
+    "sample_path",
+]
 
 SPECIAL_TOKENS = ("<url>", "<user>", "<num>", ":)", ":(")
 

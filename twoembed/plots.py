@@ -1,15 +1,17 @@
-"""The demo's plots. Needs matplotlib (the `demo` extra); imported only by the demo."""
+"""The demo's plots. Needs matplotlib (the `demo` extra).
+
+Figures are made with `matplotlib.figure.Figure`, not pyplot, so importing
+this module changes no global matplotlib state (a notebook keeps its
+backend) and no screen is needed.
+"""
 
 from __future__ import annotations
 
 import os
 from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only: no screen needed
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
     from twoembed.demo import DemoResult
@@ -32,7 +34,8 @@ def write_demo_plots(result: DemoResult, out_dir: PathLike) -> list[str]:
 
 
 def _training_curves(result: DemoResult, path: str) -> str:
-    fig, (loss, accuracy) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig = Figure(figsize=(10, 3.8))
+    loss, accuracy = fig.subplots(1, 2)
     epochs = np.arange(1, len(result.history["loss"]) + 1)
     for history, label, colour in (
         (result.history, "frozen + trainable specials", "tab:blue"),
@@ -49,7 +52,6 @@ def _training_curves(result: DemoResult, path: str) -> str:
     accuracy.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -62,7 +64,8 @@ def _pca(result: DemoResult, path: str) -> str:
     def project(rows: np.ndarray) -> np.ndarray:
         return (rows - centre) @ axes[:2].T
 
-    fig, ax = plt.subplots(figsize=(7.5, 6))
+    fig = Figure(figsize=(7.5, 6))
+    ax = fig.subplots()
     before, after = project(result.before), project(result.after)
     ax.scatter(*after[words].T, s=14, color="0.6", label="pretrained (frozen)")
     for i in range(1, vocab.num_words + 1, 3):
@@ -84,14 +87,14 @@ def _pca(result: DemoResult, path: str) -> str:
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
 def _row_change(result: DemoResult, path: str) -> str:
     vocab = result.vocab
     change = np.linalg.norm(result.after - result.before, axis=1)
-    fig, ax = plt.subplots(figsize=(9, 3.5))
+    fig = Figure(figsize=(9, 3.5))
+    ax = fig.subplots()
     ids = np.arange(len(change))
     special = ids > vocab.num_words
     ax.bar(ids[~special], change[~special], color="0.5", label="padding + pretrained")
@@ -107,5 +110,4 @@ def _row_change(result: DemoResult, path: str) -> str:
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
