@@ -9,6 +9,9 @@ Example:
 
     python benchmarks/bench_load.py                       # full size, ~1 GB
     python benchmarks/bench_load.py --words 20000 --dim 50 --vocab 2000
+    python benchmarks/bench_load.py --baseline /tmp/old  # also time the
+        # twoembed in /tmp/old (e.g. `git archive HEAD~1 twoembed | tar -x -C
+        # /tmp/old`) on the same file, as "baseline-vocab" and "baseline-all"
 """
 
 from __future__ import annotations
@@ -150,6 +153,9 @@ def main() -> None:
     parser.add_argument("--vocab", type=int, default=20_000)
     parser.add_argument("--path", help="file to write/reuse (default: temp dir)")
     parser.add_argument("--skip", nargs="*", default=[], help="loaders to skip")
+    parser.add_argument(
+        "--baseline", help="a directory holding another twoembed to time too"
+    )
     parser.add_argument("--run", help=argparse.SUPPRESS)
     parser.add_argument("--cache", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -175,6 +181,11 @@ def report(args: argparse.Namespace, vocab: list[str], tmp: str) -> None:
     cache = os.path.join(tmp, "cache")
 
     def child(name: str) -> dict:
+        env = None
+        if name.startswith("baseline"):
+            # The other twoembed comes first on the child's path.
+            env = dict(os.environ, PYTHONPATH=os.path.abspath(args.baseline))
+            name = name.replace("baseline", "twoembed")
         out = subprocess.run(
             [
                 sys.executable,
@@ -193,6 +204,7 @@ def report(args: argparse.Namespace, vocab: list[str], tmp: str) -> None:
             check=True,
             capture_output=True,
             text=True,
+            env=env,
         )
         return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -209,6 +221,8 @@ def report(args: argparse.Namespace, vocab: list[str], tmp: str) -> None:
         "twoembed-vocab-cached",
         "twoembed-all-cached",
     ]
+    if args.baseline:
+        loaders[3:3] = ["baseline-vocab", "baseline-all"]
     need = {"pandas": "pandas", "gensim": "gensim"}
     results = {}
     for name in loaders:
@@ -238,6 +252,8 @@ def report(args: argparse.Namespace, vocab: list[str], tmp: str) -> None:
             f"{ratio_p} {r['mib']:9.1f}"
         )
     print()
+    if args.baseline:
+        print(f"baseline: {os.path.abspath(args.baseline)}")
     print("targets:")
     vocab_r = results["twoembed-vocab"]
     print(f"  20k-word load <= 2.0x scan: {vocab_r['seconds'] / scan:.2f}x")

@@ -391,3 +391,148 @@ def test_malformed_files_end_only_in_documented_errors(tmp_path, blob, words):
         assert str(path) in str(error)
     else:
         assert result.matrix.shape == (len(result.words), result.report.dim)
+
+
+# Whole-file loads parse big blocks in bulk (pandas when importable, else
+# NumPy) and fall back to a careful per-row path; small blocks put the block
+# edges, and those fallbacks, in the middle of these files.
+@pytest.fixture(params=["pandas", "numpy"])
+def small_blocks(request, monkeypatch):
+    from twoembed import vectors
+
+    if request.param == "numpy":
+        monkeypatch.setattr(vectors, "_pandas_read_csv", lambda: None)
+    elif vectors._pandas_read_csv() is None:
+        pytest.skip("pandas is not installed")
+    monkeypatch.setattr(vectors, "_BLOCK_SIZE", 100)
+    monkeypatch.setattr(vectors, "_ALL_BLOCK_SIZE", 100)
+    return request.param
+
+
+def numbered_rows(count: int, dim: int = 3) -> tuple[list[str], np.ndarray, str]:
+    rng = np.random.default_rng(count)
+    values = rng.normal(0, 1, (count, dim)).astype(np.float32)
+    words = [f"w{i}" for i in range(count)]
+    text = "".join(
+        w + " " + " ".join(repr(float(v)) for v in row) + "\n"
+        for w, row in zip(words, values, strict=True)
+    )
+    return words, values, text
+
+
+@pytest.mark.parametrize("style", ["glove", "fasttext", "crlf", "no-final-newline"])
+def test_many_blocks_load_exactly_in_every_style(tmp_path, small_blocks, style):
+    words, values, text = numbered_rows(200)
+    if style == "fasttext":
+        text = "200 3\n" + text.replace("\n", " \n")
+    elif style == "crlf":
+        text = text.replace("\n", "\r\n")
+    elif style == "no-final-newline":
+        text = text.rstrip("\n")
+    path = write(tmp_path, text)
+    result = load_glove(path)
+    assert result.words == words
+    np.testing.assert_array_equal(result.matrix, values)
+    assert result.report.lines_read == 200 + (style == "fasttext")
+    some = load_glove(path, words[::7])
+    assert some.words == words[::7]
+    np.testing.assert_array_equal(some.matrix, values[::7])
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("w150 1 2", "line 151: found 2 values after the token 'w150', expected 3"),
+        ("w150 1 2 3 4", "line 151: found 4 values after the token 'w150', expected 3"),
+        ("w150 1 x 3", "line 151: value 2 is 'x'"),
+        ("w150 1  3", "line 151: could not read 3 numbers from b'1  3'"),
+        (" 1 2 3", "line 151: the row starts with a space"),
+    ],
+)
+def test_bad_row_deep_in_a_file_is_named_exactly(tmp_path, small_blocks, bad, message):
+    words, values, text = numbered_rows(200)
+    lines = text.splitlines()
+    lines[150] = bad
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=re.escape(message)) as info:
+        load_glove(path)
+    assert str(path) in str(info.value)
+    result = load_glove(path, on_bad_row="skip")
+    assert result.report.skipped_rows == (151,)
+    assert result.words == words[:150] + words[151:]
+    np.testing.assert_array_equal(result.matrix, np.delete(values, 150, axis=0))
+
+
+def test_blank_lines_nan_duplicates_and_bad_utf8_across_blocks(tmp_path, small_blocks):
+    words, values, text = numbered_rows(120)
+    lines = text.encode().splitlines()
+    lines[40] = b"w3 9 9 9"  # a duplicate: the first row wins
+    lines[60] = b"bad\xff 1 2 3"
+    lines[61] = b"bad\xfe 4 5 6"
+    lines[80] = b"w80 nan 1 inf"
+    lines.insert(100, b"")
+    path = write(tmp_path, b"\n".join(lines) + b"\n")
+    result = load_glove(path)
+    expected = [w for i, w in enumerate(words) if i != 40]
+    expected[59:61] = ["bad\ufffd", "bad\ufffd"]
+    assert result.words == expected
+    assert result.report.duplicates == 1 and result.report.invalid_utf8 == 2
+    assert result.report.lines_read == 121
+    np.testing.assert_array_equal(result.matrix[79], [np.nan, 1, np.inf])
+    np.testing.assert_array_equal(result.matrix[-1], values[-1])
+    skipped = load_glove(path, invalid_utf8="skip")
+    assert "bad\ufffd" not in skipped.words and len(skipped.words) == 117
+    assert skipped.report.invalid_utf8 == 2
+
+
+def test_first_bad_row_wins_when_batches_are_parsed_ahead(tmp_path, small_blocks):
+    from twoembed import vectors
+
+    words, _, text = numbered_rows(200)
+    lines = text.splitlines()
+    lines[20] = "w20 1 x 3"  # in a batch parsed while the scan goes on
+    lines[150] = "w150 1 2"  # found by the scan later
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(vectors, "_PARSE_BATCH", 50)
+        for words_wanted in (None, words):
+            with pytest.raises(ValueError, match="line 21: value 2 is 'x'"):
+                load_glove(path, words_wanted)
+        result = load_glove(path, words, on_bad_row="skip")
+    assert result.report.skipped_rows == (21, 151)
+    assert result.words == [w for i, w in enumerate(words) if i not in (20, 150)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(alphabet="ab \r\n", max_size=40).map(str.encode),
+    cut=st.integers(0, 40),
+)
+def test_scan_finds_the_same_lines_in_place_as_by_splitting(text, cut):
+    from twoembed import vectors
+
+    # A piece is a block plus the rest of its last line, as read from a file.
+    block = text[:cut] or text
+    rest = text[len(block) :]
+    tail = rest[: rest.find(b"\n") + 1] if b"\n" in rest else rest
+    piece = (block, tail)
+    prefixes = {b"a", b"ab", b"", b"b\r"}
+    lines = vectors._lines(piece)
+    assert vectors._hits(piece, prefixes) == vectors._hits(lines, prefixes)
+
+
+def test_odd_tokens_survive_the_bulk_parser_unchanged(tmp_path, small_blocks):
+    odd = ["null", "nan", "NA", '"quoted', "#", "''", "N/A", "#comment", "007"]
+    odd += ["1e5", "True", "-", "a\tb", ". . .", "a\u00a0b", "\ufeffbom", "x,y"]
+    tokens = odd + [f"w{i}" for i in range(60)]
+    text = "".join(f"{t} {i} {-i} 0.5\n" for i, t in enumerate(tokens))
+    path = write(tmp_path, text)
+    words, matrix = load_glove(path)
+    assert words == tokens
+    np.testing.assert_array_equal(matrix[:, 1], -np.arange(len(tokens)))
+    assert load_glove(path, ["#", "nan", ". . .", "007"]).words == [
+        "#",
+        "nan",
+        ". . .",
+        "007",
+    ]
