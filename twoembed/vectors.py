@@ -7,7 +7,7 @@ the wanted words are split and parsed, in bulk. That keeps a 20k-word load from
 a 1 GB file close to the cost of reading the file, and its memory close to the
 size of the result.
 
-A whole-file load hands 32 MiB blocks, tokens and all, to a C parser, two
+A whole-file load hands 30 MiB blocks, tokens and all, to a C parser, two
 blocks at a time. The parser is pandas' C reader when pandas is importable (it
 is optional: about 1.5x faster than `np.loadtxt` per core, and it releases the
 GIL, so the blocks really parse in parallel), else `np.loadtxt`. This fast
@@ -59,8 +59,10 @@ Matrix = np.ndarray
 
 _BLOCK_SIZE = 1 << 20  # 1 MiB: large enough to amortise, small enough for L2/L3
 _PARSE_BATCH = 4 << 20  # bytes of selected rows parsed per parser call
-# Whole-file loads read bigger blocks: a pandas call costs ~5 ms on top.
-_ALL_BLOCK_SIZE = 32 << 20
+# Whole-file loads read bigger blocks, as a pandas call costs ~5 ms on top;
+# kept under glibc's 32 MiB mmap ceiling, so that freed blocks are reused
+# rather than mapped (and page-faulted) afresh for every block.
+_ALL_BLOCK_SIZE = 30 << 20
 # Blocks parsed at once. pandas' reader releases the GIL, so its calls run in
 # parallel with each other and with the token work of the main thread.
 _PARSE_THREADS = max(1, min(2, os.cpu_count() or 1))
@@ -556,7 +558,8 @@ def _parse_rows(piece: _Piece, dim: int) -> tuple[list[str | bytes], Matrix] | N
         if frame.shape[1] != dim + 1:
             return None
         tokens = frame.pop(0).tolist()
-        matrix = frame.to_numpy()
+        # C order here, in the worker, keeps the main thread's copy a memcpy.
+        matrix = np.ascontiguousarray(frame.to_numpy())
     except Exception:  # any failure means "take the careful path"
         return None
     if matrix.dtype != np.float32 or np.isnan(np.add.reduce(matrix, axis=None)):
@@ -623,6 +626,8 @@ def _read_all(
         """Adds one block's rows, in file order; errors come from here."""
         nonlocal matrix, n, duplicates, bad_utf8, lineno
         parsed = None if job is None else job.result()
+        # pandas decodes every token of a raw piece or refuses the piece.
+        all_str = parsed is not None and isinstance(piece, tuple)
         if parsed is None and isinstance(piece, tuple):
             piece = _lines(piece)
             split = _split_values(piece)
@@ -660,7 +665,9 @@ def _read_all(
             block = block[keep]
         else:
             seen.update(keys)
-        invalid = [i for i, t in enumerate(keys) if isinstance(t, bytes)]
+        invalid = (
+            [] if all_str else [i for i, t in enumerate(keys) if isinstance(t, bytes)]
+        )
         if invalid:
             bad_utf8 += len(invalid)
             if invalid_utf8 == "skip":
@@ -709,7 +716,9 @@ def _read_all(
                     if split is not None:
                         job = pool.submit(_parse_values, *split, len(piece), dim)
                 queued.append((piece, job))
-                while len(queued) > workers:
+                # One block more than the workers: the next one is read
+                # while both parse.
+                while len(queued) > workers + 1:
                     take(*queued.popleft())
             while queued:
                 take(*queued.popleft())
