@@ -641,7 +641,7 @@ def _read_all(
             keys = _keys(tokens)
         else:
             keys, block = parsed
-            lineno += len(keys)  # blank lines and CR never get here
+            lineno += len(keys)  # one row per line: a blank line never parses
             if "" in keys:
                 keep = []
                 for i, t in enumerate(keys):
