@@ -2,12 +2,12 @@
 
 The graph is the well-known recipe, made correct on Keras 3:
 
-    ids ─ Lambda(map_unknown_ids_to_oov) ─┬─ Embedding(frozen) ─────────────┐
-                                          │                                 Add
-                                          └─ Lambda(shift_ids) ─ ReLU ─     │
-                                             Embedding(trainable, k+2 rows)─┘
+    ids ─ Lambda(map_unknown_ids_to_oov) ─┬─ Embedding(frozen) ───────────────┐
+                                          │                                   Add
+                                          └─ Lambda(shift_ids) ─ ReLU ─       │
+                                             SpecialEmbedding(k+2 rows) ──────┘
 
-Every function, initializer and constraint in it is registered under the
+Every function, layer, initializer and constraint in it is registered under the
 package name `twoembed`, so a saved model loads in safe mode after
 `import twoembed`, with no `custom_objects`.
 """
