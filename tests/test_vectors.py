@@ -473,12 +473,14 @@ def test_blank_lines_nan_duplicates_and_bad_utf8_across_blocks(tmp_path, small_b
     lines.insert(100, b"")
     path = write(tmp_path, b"\n".join(lines) + b"\n")
     result = load_glove(path)
-    expected = [w for i, w in enumerate(words) if i != 40]
-    expected[59:61] = ["bad\ufffd", "bad\ufffd"]
+    expected = [w for i, w in enumerate(words) if i not in (40, 61)]
+    expected[59] = "bad\ufffd"  # both invalid tokens decode to it: first wins
     assert result.words == expected
-    assert result.report.duplicates == 1 and result.report.invalid_utf8 == 2
+    assert len(set(result.words)) == len(result.words)
+    assert result.report.duplicates == 2 and result.report.invalid_utf8 == 2
+    np.testing.assert_array_equal(result.matrix[59], [1, 2, 3])
     assert result.report.lines_read == 121
-    np.testing.assert_array_equal(result.matrix[79], [np.nan, 1, np.inf])
+    np.testing.assert_array_equal(result.matrix[78], [np.nan, 1, np.inf])
     np.testing.assert_array_equal(result.matrix[-1], values[-1])
     skipped = load_glove(path, invalid_utf8="skip")
     assert "bad\ufffd" not in skipped.words and len(skipped.words) == 117
@@ -536,3 +538,44 @@ def test_odd_tokens_survive_the_bulk_parser_unchanged(tmp_path, small_blocks):
         ". . .",
         "007",
     ]
+
+
+@pytest.mark.parametrize("value", ["true", "False", "TRUE"])
+def test_true_and_false_are_not_numbers_in_any_path(tmp_path, small_blocks, value):
+    rows = "\n".join(f"w{i} 0.5 0.25" for i in range(30))
+    path = write(tmp_path, f"{rows}\nbad {value} 0.5\n{rows.replace('w', 'v')}\n")
+    with pytest.raises(ValueError, match=f"line 31: value 1 is '{value}'"):
+        load_glove(path)
+    with pytest.raises(ValueError, match="line 31"):
+        load_glove(path, ["bad"])
+
+
+@pytest.mark.parametrize("extra", ["nan", "-inf", "Infinity"])
+def test_a_non_finite_extra_value_is_one_value_too_many(tmp_path, small_blocks, extra):
+    path = write(tmp_path, f"a 1 2\nw {extra} 3 4\n")
+    with pytest.raises(ValueError, match="line 2: found 3 values after the token 'w'"):
+        load_glove(path)
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_token(tmp_path, small_blocks):
+    path = write(tmp_path, b"\xef\xbb\xbfthe 1 2\ncat 3 4\n")
+    assert load_glove(path).words == ["the", "cat"]
+    assert load_glove(path, ["the", "cat"]).words == ["the", "cat"]
+    header = write(tmp_path, b"\xef\xbb\xbf2 2\nthe 1 2\ncat 3 4\n", "h.txt")
+    assert load_glove(header).report.header == (2, 2)
+
+
+def test_cache_keys_of_different_word_lists_never_collide(tmp_path):
+    path = write(tmp_path, "a 1 2\nb 3 4\n")
+    cache = tmp_path / "cache"
+    assert load_glove(path, ["a\nb"], cache_dir=cache).words == []
+    again = load_glove(path, ["a", "b"], cache_dir=cache)
+    assert again.words == ["a", "b"] and not again.report.from_cache
+
+
+def test_a_huge_header_count_in_a_compressed_file_is_not_trusted(tmp_path):
+    path = tmp_path / "v.txt.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(b"99999999999 2\na 1 2\nb 3 4\n")
+    words, matrix = load_glove(path)
+    assert words == ["a", "b"] and matrix.shape == (2, 2)

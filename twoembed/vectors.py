@@ -71,7 +71,9 @@ _CACHE_VERSION = 1
 # A field that reads as a number. When the fields between the first one and
 # the last `dim` are all numbers, the row has too many values; otherwise they
 # are part of a token containing spaces (glove.840B has ". . .").
-_NUMBER = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_NUMBER = re.compile(
+    rb"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|(?i:nan|inf(?:inity)?))"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -421,6 +423,23 @@ class _Reader:
         return f"could not read {self.dim} numbers from {row[:80]!r}."
 
 
+def token_reads_back(token: str, dim: int) -> bool:
+    """Whether a row `token v1 .. v<dim>` reads back with exactly this token.
+
+    Tokens may hold spaces, but not a leading space, a line break, or spaces
+    followed only by number-like fields (`"route 66"` reads as a token with
+    one value too many). Used to refuse such tokens before writing a file.
+    """
+    if not token or any(c in token for c in "\n\r"):
+        return False
+    encoded = token.encode("utf-8")
+    try:
+        split = _Reader("", dim, "raise").split(encoded + b" 0" * dim, 1)
+    except ValueError:
+        return False
+    return split is not None and split[0] == encoded
+
+
 def _loadtxt(text: bytes, dim: int) -> Matrix:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -452,6 +471,24 @@ def _pandas_read_csv():  # -> pandas.read_csv, or None
     return read_csv
 
 
+# A true/false field after a space (rows with their token), or anywhere
+# (rows of values only).
+_BOOLEAN_AFTER_TOKEN = re.compile(rb"(?i) (?:true|false)(?=[ \r\n]|$)")
+_BOOLEAN_VALUE = re.compile(rb"(?im)(?:^| )(?:true|false)(?=[ \r\n]|$)")
+
+
+def _has_boolean(text: bytes, values_only: bool) -> bool:
+    """Whether a value field reads true/false, which pandas would take as 1/0.
+
+    A cheap substring test first: the regex runs only on the rare block that
+    holds such letters at all.
+    """
+    if not any(x in text for x in (b"rue", b"RUE", b"alse", b"ALSE")):
+        return False
+    pattern = _BOOLEAN_VALUE if values_only else _BOOLEAN_AFTER_TOKEN
+    return pattern.search(text) is not None
+
+
 def _parse_fast(text: bytes, rows: int, dim: int) -> Matrix | None:
     """Parses `rows` lines of `dim` numbers each, or None if that fails.
 
@@ -467,8 +504,9 @@ def _parse_fast(text: bytes, rows: int, dim: int) -> Matrix | None:
         except ValueError:
             return None
         return matrix if matrix.shape == (rows, dim) else None
-    # pandas would drop a BOM and stop at a NUL where loadtxt fails.
-    if text.startswith(b"\xef\xbb\xbf") or b"\0" in text:
+    # pandas would drop a BOM, stop at a NUL and read true/false as 1/0,
+    # where loadtxt fails.
+    if text.startswith(b"\xef\xbb\xbf") or b"\0" in text or _has_boolean(text, True):
         return None
     try:
         frame = read_csv(
@@ -541,6 +579,8 @@ def _parse_rows(piece: _Piece, dim: int) -> tuple[list[str | bytes], Matrix] | N
         or block.startswith(b"\xef\xbb\xbf")
         or b"\0" in block
         or b"\0" in tail
+        or _has_boolean(block, False)
+        or _has_boolean(tail, False)
     ):
         return None
     try:
@@ -676,10 +716,21 @@ def _read_all(
                 keys = [keys[i] for i in keep]
                 block = block[keep]
             else:
-                keys = [
-                    t.decode("utf-8", "replace") if isinstance(t, bytes) else t
-                    for t in keys
-                ]
+                # Different invalid byte strings can decode to the same text,
+                # or to a token already seen: the first one still wins.
+                keep = []
+                for i, t in enumerate(keys):
+                    if isinstance(t, bytes):
+                        text = t.decode("utf-8", "replace")
+                        if text in seen:
+                            duplicates += 1
+                            continue
+                        seen.add(text)
+                        keys[i] = text
+                    keep.append(i)
+                if len(keep) != len(keys):
+                    keys = [keys[i] for i in keep]
+                    block = block[keep]
         words.extend(keys)  # type: ignore[arg-type]
         if n + len(block) > len(matrix):
             grown = _empty_rows(max(int(len(matrix) * 1.5), n + len(block)), dim)
@@ -1034,7 +1085,9 @@ def _cache_key(
     stat = os.stat(path)
     words_hash = None
     if words is not None:
-        words_hash = hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()
+        # JSON, not a join: ["a\nb"] and ["a", "b"] must not share a key.
+        encoded = json.dumps(words, ensure_ascii=False).encode("utf-8")
+        words_hash = hashlib.sha256(encoded).hexdigest()
     return {
         "version": _CACHE_VERSION,
         "path": os.path.realpath(path),
@@ -1223,6 +1276,9 @@ def _read(
         first: list[bytes] = []
         # Enough lines to see a header and the usual field count.
         for chunk in chunks:
+            if not first and chunk[0].startswith(b"\xef\xbb\xbf"):
+                # A UTF-8 byte-order mark is not part of the first token.
+                chunk = (chunk[0][3:], chunk[1])
             first.extend(_lines(chunk))
             if sum(1 for line in first if line.strip()) >= 2:
                 break
@@ -1251,8 +1307,10 @@ def _read(
             if header is not None and header[0] > 0:
                 # Every value takes at least 2 bytes: a bogus count cannot
                 # make us allocate more than the file could hold.
+                # A compressed file has no size: start at most at 1M rows
+                # and grow, rather than trust the count.
                 capacity = (
-                    header[0]
+                    min(header[0], 1 << 20)
                     if size is None
                     else min(header[0], size // (2 * found_dim) + 16)
                 )
