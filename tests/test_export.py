@@ -120,3 +120,44 @@ def test_export_refuses_an_oov_token_that_is_already_a_token(vocab, matrix, tmp_
     model = trained_classifier(vocab, matrix)
     with pytest.raises(ValueError, match="'<url>' is already a token"):
         export_vectors(model, vocab, tmp_path / "v.txt", oov_token="<url>")
+
+
+def test_tokens_with_spaces_and_unicode_round_trip_through_export(tmp_path):
+    words = [
+        "new york",
+        " lead",
+        "a\u00a0b",
+        "x ",
+        "été",
+        "\u2028",
+        "tab\there",
+        "3",
+        "1.5",
+    ]
+    vocab = Vocabulary(words, [":)"])
+    matrix = np.arange(len(words) * 2, dtype="float32").reshape(-1, 2) / 7
+    model = keras.Model(*build_embedding_block(vocab, matrix))
+    path = tmp_path / "v.txt"
+    export_vectors(model, vocab, path)
+    read_words, read = load_glove(path, verbose=0)
+    assert read_words == [*words, ":)", "<oov>"]
+    np.testing.assert_array_equal(read[: len(words)], matrix)
+
+
+@pytest.mark.parametrize("token", ["route 66", "x 1e5", "a\nb", "cr\rlf"])
+def test_tokens_load_glove_could_not_read_back_are_refused(tmp_path, token):
+    vocab = Vocabulary(["ok", token])
+    model = keras.Model(*build_embedding_block(vocab, np.ones((2, 3))))
+    path = tmp_path / "v.txt"
+    with pytest.raises(ValueError, match="1 tokens cannot be written"):
+        export_vectors(model, vocab, path)
+    assert not path.exists()
+
+
+def test_nested_blocks_sharing_a_name_are_refused(vocab, matrix):
+    first = keras.Model(*build_embedding_block(vocab, matrix))
+    second = keras.Model(*build_embedding_block(vocab, matrix * 2))
+    ids = keras.Input((None,), dtype="int32")
+    outer = keras.Model(ids, [first(ids), second(ids)])
+    with pytest.raises(ValueError, match=r"several blocks named \['twoembed'\]"):
+        merged_matrix(outer, vocab)

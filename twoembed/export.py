@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from twoembed.block import shift_ids
+from twoembed.vectors import token_reads_back
 from twoembed.vocab import PathLike, Vocabulary
 
 __all__ = ["block_names", "export_vectors", "merged_matrix"]
@@ -56,6 +57,7 @@ def merged_matrix(
 
     Example:
 
+    >>> from twoembed import build_embedding_block
     >>> vocab = Vocabulary(["the", "cat"], ["<url>"])
     >>> model = keras.Model(*build_embedding_block(vocab, np.ones((2, 3))))
     >>> merged_matrix(model, vocab).shape
@@ -67,6 +69,13 @@ def merged_matrix(
             f"saved one). Received: {type(vocab).__name__}"
         )
     names = block_names(model)
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(
+            f"Model {model.name!r} holds several blocks named {repeated!r} (nested "
+            "models built with the same name); only one could be read. Build each "
+            "block with its own `name=`."
+        )
     if not names:
         raise ValueError(
             f"Model {model.name!r} holds no twoembed block (no Lambda layer "
@@ -109,10 +118,11 @@ def export_vectors(
     block: str | None = None,
     oov_token: str = "<oov>",
 ) -> int:
-    """Writes the effective vectors in GloVe text format; returns rows written.
+    """Writes the effective vectors as a text vector file; returns rows written.
 
-    One line per word and special token, then one for OOV under `oov_token`;
-    padding is left out. The file reads back with `twoembed.load_glove`.
+    A `count dim` header line (word2vec/fastText text format), then one line
+    per word and special token, then one for OOV under `oov_token`; padding
+    is left out. The file reads back with `twoembed.load_glove`.
     Values are written with 9 significant digits, enough to read back every
     float32 exactly.
     """
@@ -123,17 +133,22 @@ def export_vectors(
         )
     matrix = merged_matrix(model, vocab, block)
     tokens: list[Any] = [*vocab.words, *vocab.special_tokens, oov_token]
-    bad = [t for t in tokens if not t or any(c in t for c in "\n\r")]
+    dim = matrix.shape[1]
+    bad = [t for t in tokens if not token_reads_back(t, dim)]
     if bad:
         raise ValueError(
-            f"These tokens cannot be written as a line of a text vector file: "
-            f"{bad[:5]!r}"
+            f"{len(bad)} tokens cannot be written as a row that load_glove reads "
+            f"back (empty, a leading space, a line break, or spaces followed only "
+            f"by numbers), e.g. {bad[:5]!r}"
         )
     directory = os.path.dirname(os.fspath(path)) or "."
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"No directory {directory!r} to write {path!r} in")
-    line = "%s " + " ".join(["%.9g"] * matrix.shape[1]) + "\n"
+    line = "%s " + " ".join(["%.9g"] * dim) + "\n"
     with open(path, "w", encoding="utf-8", newline="\n") as f:
+        # A word2vec-style `count dim` header: the reader then knows dim before
+        # the first row, whatever that row's token looks like.
+        f.write(f"{len(tokens)} {dim}\n")
         for token, row in zip(tokens, matrix[1:].tolist(), strict=True):
             f.write(line % (token, *row))
     return len(tokens)
