@@ -80,7 +80,20 @@ def test_coverage_reports_found_missing_and_token_coverage(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "found 4 of 5 requested words, 1 missing" in result.stdout
     assert "token coverage 62.50% of 8 corpus tokens" in result.stdout
-    assert "'zorp' (3)" in result.stdout
+    assert "1 most frequent missing: 'zorp' (3)" in result.stdout
+
+
+def test_coverage_top_sets_how_many_missing_words_are_listed(tmp_path, capsys):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(
+        " ".join(f"w{i} " * (20 - i) for i in range(15)), encoding="utf-8"
+    )
+    assert (
+        main(["coverage", sample_path("vectors.txt"), str(corpus), "--top", "3"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "3 most frequent missing: 'w0' (20), 'w1' (19), 'w2' (18)" in out
+    assert out.count("most frequent missing") == 1
 
 
 @pytest.mark.parametrize(
@@ -97,6 +110,11 @@ def test_coverage_reports_found_missing_and_token_coverage(tmp_path):
         (["demo", "--out", "{corpus}"], "is not a directory"),
         (["demo", "--epochs", "0"], "--epochs must be at least 1"),
         (["bogus"], "invalid choice: 'bogus'"),
+        (["demo", "--seed", "-1"], "--seed must be in [0, 2**32). Received: -1"),
+        (
+            ["coverage", "{vectors}", "{corpus}", "--top", "-2"],
+            "--top must be at least 0",
+        ),
         (["demo", "--epochs", "x"], "invalid int value: 'x'"),
     ],
 )

@@ -170,3 +170,16 @@ def test_encode_accepts_arrays_of_tokens():
     vocab = Vocabulary(["a", "b"])
     ids = vocab.encode([np.array(["b", "a"]), ("a",)])
     assert ids.tolist() == [[2, 1], [1, 0]]
+
+
+def test_tokens_that_cannot_be_written_as_utf8_are_refused():
+    with pytest.raises(ValueError, match=r"words\[1\]`='a\\udcff' cannot be written"):
+        Vocabulary(["ok", "a\udcff"])
+
+
+def test_save_replaces_an_earlier_file_whole_and_leaves_no_temporary(tmp_path):
+    path = tmp_path / "vocab.json"
+    Vocabulary(["a", "b"]).save(path)
+    Vocabulary(["c"], ["<u>"]).save(path)
+    assert Vocabulary.load(path) == Vocabulary(["c"], ["<u>"])
+    assert [p.name for p in tmp_path.iterdir()] == ["vocab.json"]

@@ -21,7 +21,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from twoembed.vocab import Vocabulary
+from twoembed.vocab import Vocabulary, check_max_len
 
 __all__ = [
     "PinFirstRow",
@@ -139,6 +139,11 @@ def _zero_first_row(table: Any) -> Any:
 def _as_vocabulary(
     vocab: Vocabulary | Sequence[str], special_tokens: Sequence[str] | None
 ) -> Vocabulary:
+    if isinstance(special_tokens, (str, bytes)):
+        raise TypeError(
+            "`special_tokens` must be a sequence of strings, not a single string. "
+            f"Received: special_tokens={special_tokens!r}"
+        )
     if isinstance(vocab, Vocabulary):
         if special_tokens is not None and tuple(special_tokens) != (
             vocab.special_tokens
@@ -275,18 +280,15 @@ def build_embedding_block(
     >>> vocab = Vocabulary(["the", "cat"], ["<url>"])
     >>> inputs, outputs = build_embedding_block(vocab, np.ones((2, 4)))
     >>> model = keras.Model(inputs, outputs)
-    >>> model.count_params() - sum(w.size for w in model.non_trainable_weights)
+    >>> sum(int(np.prod(w.shape)) for w in model.trainable_weights)  # (1 + 2) x 4
     12
     """
     vocab = _as_vocabulary(vocab, special_tokens)
-    if max_len is not None and (
-        isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer))
-    ):
-        raise TypeError(f"`max_len` must be an int or None. Received: {max_len!r}")
-    if max_len is not None and max_len < 1:
-        raise ValueError(f"`max_len` must be at least 1. Received: max_len={max_len}")
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"`name` must be a non-empty str. Received: name={name!r}")
+    max_len = check_max_len(max_len)
+    if not isinstance(name, str):
+        raise TypeError(f"`name` must be a str. Received: name={name!r}")
+    if not name:
+        raise ValueError("`name` must be a non-empty str. Received: name=''")
     matrix = _check_matrix(glove_matrix, vocab)
     dim = int(matrix.shape[1])
     if special_initializer is None:

@@ -73,11 +73,12 @@ def _parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="write a trained model's effective vectors as a GloVe text file",
+        help="write a trained model's effective vectors as a text vector file",
         description="Write the effective vectors of MODEL's block (pretrained rows "
-        "plus learned special and OOV rows) to OUT in GloVe text format, one line "
-        "per word and special token, then OOV. VOCAB is the JSON file written by "
-        "Vocabulary.save. OUT reads back with twoembed.load_glove.",
+        "plus learned special and OOV rows) to OUT as text: a 'count dim' header "
+        "line, then one line per word and special token, then OOV. VOCAB is the "
+        "JSON file written by Vocabulary.save. OUT reads back with "
+        "twoembed.load_glove.",
     )
     export.add_argument("model", help="a .keras file holding a twoembed block")
     export.add_argument("vocab", help="the vocabulary JSON saved with the model")
@@ -94,6 +95,8 @@ def _demo(args: argparse.Namespace) -> None:
 
     if args.epochs < 1:
         raise ValueError(f"--epochs must be at least 1. Received: {args.epochs}")
+    if not 0 <= args.seed < 2**32:
+        raise ValueError(f"--seed must be in [0, 2**32). Received: {args.seed}")
     run_demo(args.out, epochs=args.epochs, seed=args.seed)
 
 
@@ -101,6 +104,8 @@ def _coverage(args: argparse.Namespace) -> None:
     from twoembed.text import tokenize
     from twoembed.vectors import load_glove
 
+    if args.top < 0:
+        raise ValueError(f"--top must be at least 0. Received: {args.top}")
     if not os.path.isfile(args.corpus):
         raise FileNotFoundError(f"No corpus file at {args.corpus!r}")
     counts: Counter[str] = Counter()
@@ -116,10 +121,13 @@ def _coverage(args: argparse.Namespace) -> None:
     report = load_glove(
         args.vectors, words, counts=counts, lowercase_fallback=args.lowercase_fallback
     ).report
-    print(report)
-    if len(report.missing_counts) > 10 and args.top > 10:
-        top = report.most_frequent_missing(args.top)
-        print(f"  top {len(top)} missing: " + ", ".join(f"{w} ({c})" for w, c in top))
+    # The report lists 10 missing words; --top sets how many instead.
+    lines = str(report).splitlines()
+    print("\n".join(x for x in lines if not x.startswith("  most frequent missing")))
+    top = report.most_frequent_missing(args.top)
+    if top:
+        listed = ", ".join(f"{w!r} ({c})" for w, c in top)
+        print(f"  {len(top)} most frequent missing: {listed}")
 
 
 def _export(args: argparse.Namespace) -> None:
@@ -129,7 +137,7 @@ def _export(args: argparse.Namespace) -> None:
     import keras
 
     import twoembed  # noqa: F401  registers the block's functions for loading
-    from twoembed.export import export_vectors
+    from twoembed.export import block_names, export_vectors
     from twoembed.vocab import Vocabulary
 
     vocab = Vocabulary.load(args.vocab)
@@ -139,6 +147,11 @@ def _export(args: argparse.Namespace) -> None:
         raise ValueError(
             f"Cannot load {args.model!r} as a Keras model: {error}"
         ) from None
+    names = block_names(model)
+    if args.block is None and len(names) > 1:
+        raise ValueError(
+            f"{args.model!r} holds {len(names)} blocks, {names!r}: pass --block NAME"
+        )
     rows = export_vectors(
         model, vocab, args.out, block=args.block, oov_token=args.oov_token
     )

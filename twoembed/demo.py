@@ -104,6 +104,14 @@ def run_demo(
 
     `out_dir` is created if needed.
 
+    Args:
+        out_dir: where `model.keras`, `vocab.json` and the plots go.
+        epochs: training epochs of both classifiers.
+        seed: seeds Keras, NumPy and Python's random generators.
+        verbose: 0 hides Keras' progress bar; the report is always printed.
+        stream: where the report goes (default: stdout). When set, Keras'
+            progress bar, which writes to stdout, is hidden.
+
     Also writes `model.keras` and `vocab.json` there, ready for
     `twoembed export`. Plots need matplotlib (`pip install "twoembed[demo]"`);
     without it the demo says so and writes none.

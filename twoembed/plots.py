@@ -99,10 +99,11 @@ def _row_change(result: DemoResult, path: str) -> str:
     special = ids > vocab.num_words
     ax.bar(ids[~special], change[~special], color="0.5", label="padding + pretrained")
     ax.bar(ids[special], change[special], color="tab:red", label="special + OOV")
+    verdict = "exactly zero" if result.pretrained_exact else "NOT zero"
     ax.set(
         title=(
             "change of each row in training; pretrained rows: max "
-            f"{change[1 : vocab.num_words + 1].max():.1e} (exactly zero)"
+            f"{change[1 : vocab.num_words + 1].max():.1e} ({verdict})"
         ),
         xlabel="id",
         ylabel="L2 change",

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 import string
+import warnings
 from typing import Any
 
 import keras
 from keras import ops
 
-from twoembed.vocab import Vocabulary
+from twoembed.vocab import Vocabulary, check_max_len
 
 __all__ = ["build_text_encoder", "remap_lookup_ids", "tokenize"]
 
@@ -83,21 +84,30 @@ def build_text_encoder(
 
     >>> vocab = Vocabulary(["great", "movie"], [":)"])
     >>> encoder = build_text_encoder(vocab, max_len=4)
-    >>> keras.ops.convert_to_numpy(encoder(["Great movie :) !"])).tolist()
+    >>> import numpy as np
+    >>> texts = np.array(["Great movie :) !"], dtype=object)
+    >>> keras.ops.convert_to_numpy(encoder(texts)).tolist()
     [[1, 2, 3, 4]]
     """
     if not isinstance(vocab, Vocabulary):
         raise TypeError(
             f"`vocab` must be a twoembed.Vocabulary. Received: {type(vocab).__name__}"
         )
-    if max_len is not None and (isinstance(max_len, bool) or max_len < 1):
-        raise ValueError(f"`max_len` must be at least 1. Received: max_len={max_len}")
+    max_len = check_max_len(max_len)
     tokens = [*vocab.words, *vocab.special_tokens]
     reserved = [t for t in _RESERVED if t in vocab]
     if reserved:
         raise ValueError(
             f"TextVectorization reserves {reserved!r} for padding and OOV; a "
             "vocabulary for raw text cannot hold them as tokens."
+        )
+    unreachable = [t for t in tokens if tokenize(t, lowercase) != [t]]
+    if unreachable:
+        warnings.warn(
+            f"{len(unreachable)} tokens can never come out of the tokeniser "
+            f"(lowercase={lowercase}, split on ASCII whitespace), e.g. "
+            f"{unreachable[:5]!r}: their ids will not appear in raw-text input.",
+            stacklevel=2,
         )
     inputs = keras.Input(shape=(), dtype="string", name=f"{name}_text")
     lookup = keras.layers.TextVectorization(

@@ -24,6 +24,20 @@ _FORMAT = "twoembed.Vocabulary"
 __all__ = ["Vocabulary"]
 
 
+def check_max_len(max_len: object) -> int | None:
+    """Returns `max_len` as an int (or None), refusing non-ints and values < 1."""
+    if max_len is None:
+        return None
+    if isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer)):
+        raise TypeError(
+            f"`max_len` must be an int or None. Received: max_len={max_len!r} "
+            f"of type {type(max_len).__name__}"
+        )
+    if max_len < 1:
+        raise ValueError(f"`max_len` must be at least 1. Received: max_len={max_len}")
+    return int(max_len)
+
+
 def _check_tokens(tokens: Iterable[str], what: str) -> list[str]:
     """Returns `tokens` as a new list, refusing non-strings and duplicates."""
     if isinstance(tokens, (str, bytes)):
@@ -45,6 +59,13 @@ def _check_tokens(tokens: Iterable[str], what: str) -> list[str]:
                 f"Every entry of `{what}` must be a str. Received: "
                 f"{what}[{position}]={token!r} of type {type(token).__name__}"
             )
+        try:
+            token.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                f"`{what}[{position}]`={token!r} cannot be written as UTF-8 (it "
+                "holds a lone surrogate); decode your text with errors='replace'."
+            ) from None
         if token in seen:
             raise ValueError(
                 f"`{what}` holds {token!r} twice, at positions {seen[token]} "
@@ -162,8 +183,16 @@ class Vocabulary:
             "words": list(self._words),
             "special_tokens": list(self._special_tokens),
         }
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False)
+        # Write a temporary file, then rename: an earlier file at `path` is
+        # never left half-overwritten.
+        temporary = f"{os.fspath(path)}.tmp-{os.getpid()}"
+        try:
+            with open(temporary, "w", encoding="utf-8") as f:
+                json.dump(data, f, ensure_ascii=False)
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
 
     @classmethod
     def load(cls, path: PathLike) -> Vocabulary:
@@ -238,16 +267,7 @@ class Vocabulary:
         array([[1, 0],
                [2, 1]], dtype=int32)
         """
-        if max_len is not None and (
-            isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer))
-        ):
-            raise TypeError(
-                f"`max_len` must be an int or None. Received: max_len={max_len!r}"
-            )
-        if max_len is not None and max_len < 1:
-            raise ValueError(
-                f"`max_len` must be at least 1. Received: max_len={max_len}"
-            )
+        max_len = check_max_len(max_len)
         if isinstance(batch, (str, bytes)):
             raise TypeError(
                 "`batch` must be a list of token lists, not a string. "
@@ -265,7 +285,7 @@ class Vocabulary:
                 )
         if max_len is None:
             max_len = max((len(tokens) for tokens in rows), default=0)
-        ids = np.zeros((len(rows), int(max_len)), dtype=np.int32)
+        ids = np.zeros((len(rows), max_len), dtype=np.int32)
         get, oov = self._ids.get, self.oov_id
         for i, tokens in enumerate(rows):
             row = [get(t, oov) for t in tokens[:max_len]]
