@@ -477,13 +477,21 @@ _BOOLEAN_AFTER_TOKEN = re.compile(rb"(?i) (?:true|false)(?=[ \r\n]|$)")
 _BOOLEAN_VALUE = re.compile(rb"(?im)(?:^| )(?:true|false)(?=[ \r\n]|$)")
 
 
-def _has_boolean(text: bytes, values_only: bool) -> bool:
-    """Whether a value field reads true/false, which pandas would take as 1/0.
+def _read_booleans(matrix: Matrix, text: bytes, values_only: bool) -> bool:
+    """Whether pandas read true/false fields of `text` as 1/0 into `matrix`.
 
-    A cheap substring test first: the regex runs only on the rare block that
-    holds such letters at all.
+    pandas does that only for a column that is all true/false, so a block
+    without a column of only 0s and 1s (every real block) is cleared by one
+    cheap pass over the numbers; the text is searched only otherwise.
     """
-    if not any(x in text for x in (b"rue", b"RUE", b"alse", b"ALSE")):
+    if not len(matrix):
+        return False
+    first = matrix[0]
+    columns = np.flatnonzero((first == 0) | (first == 1))  # all-0/1 candidates
+    if not columns.size:
+        return False
+    part = matrix[:, columns]
+    if not ((part == 0) | (part == 1)).all(axis=0).any():
         return False
     pattern = _BOOLEAN_VALUE if values_only else _BOOLEAN_AFTER_TOKEN
     return pattern.search(text) is not None
@@ -504,9 +512,8 @@ def _parse_fast(text: bytes, rows: int, dim: int) -> Matrix | None:
         except ValueError:
             return None
         return matrix if matrix.shape == (rows, dim) else None
-    # pandas would drop a BOM, stop at a NUL and read true/false as 1/0,
-    # where loadtxt fails.
-    if text.startswith(b"\xef\xbb\xbf") or b"\0" in text or _has_boolean(text, True):
+    # pandas would drop a BOM and stop at a NUL where loadtxt fails.
+    if text.startswith(b"\xef\xbb\xbf") or b"\0" in text:
         return None
     try:
         frame = read_csv(
@@ -528,6 +535,8 @@ def _parse_fast(text: bytes, rows: int, dim: int) -> Matrix | None:
         return None
     # pandas fills missing fields with NaN; a NaN anywhere makes the sum NaN.
     if np.isnan(np.add.reduce(matrix, axis=None)):
+        return None
+    if _read_booleans(matrix, text, values_only=True):
         return None
     return matrix
 
@@ -579,8 +588,6 @@ def _parse_rows(piece: _Piece, dim: int) -> tuple[list[str | bytes], Matrix] | N
         or block.startswith(b"\xef\xbb\xbf")
         or b"\0" in block
         or b"\0" in tail
-        or _has_boolean(block, False)
-        or _has_boolean(tail, False)
     ):
         return None
     try:
@@ -604,6 +611,8 @@ def _parse_rows(piece: _Piece, dim: int) -> tuple[list[str | bytes], Matrix] | N
     except Exception:  # any failure means "take the careful path"
         return None
     if matrix.dtype != np.float32 or np.isnan(np.add.reduce(matrix, axis=None)):
+        return None
+    if _read_booleans(matrix, block + tail, values_only=False):
         return None
     return tokens, matrix
 
