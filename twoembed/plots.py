@@ -50,9 +50,7 @@ def _training_curves(result: DemoResult, path: str) -> str:
     accuracy.set(title="validation accuracy", xlabel="epoch")
     loss.legend(fontsize=7)
     accuracy.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return path
+    return _save(fig, path)
 
 
 def _pca(result: DemoResult, path: str) -> str:
@@ -85,9 +83,7 @@ def _pca(result: DemoResult, path: str) -> str:
         ylabel="PC 2",
     )
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return path
+    return _save(fig, path)
 
 
 def _row_change(result: DemoResult, path: str) -> str:
@@ -109,6 +105,10 @@ def _row_change(result: DemoResult, path: str) -> str:
         ylabel="L2 change",
     )
     ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def _save(fig: Figure, path: str) -> str:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return path
