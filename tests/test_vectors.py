@@ -579,3 +579,24 @@ def test_a_huge_header_count_in_a_compressed_file_is_not_trusted(tmp_path):
         f.write(b"99999999999 2\na 1 2\nb 3 4\n")
     words, matrix = load_glove(path)
     assert words == ["a", "b"] and matrix.shape == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        (
+            "v.txt.gz",
+            gzip.compress(b"a 1 2\nb 3 4\n" * 50)[:-30],
+            "not a readable gzip",
+        ),
+        ("v.txt.gz", b"plain text, not gzip\n", "not a readable gzip"),
+        ("v.txt.bz2", b"not bz2 at all\n", "v.txt.bz2"),
+        ("v.zip", b"not a zip\n", "not a readable zip"),
+    ],
+)
+def test_a_corrupt_archive_is_a_value_error_naming_the_file(
+    tmp_path, name, data, message
+):
+    path = write(tmp_path, data, name)
+    with pytest.raises(ValueError, match=message):
+        load_glove(path)

@@ -46,6 +46,7 @@ import sys
 import time
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Literal, Union
 
@@ -1244,16 +1245,26 @@ def load_glove(
     from_cache = raw is not None
     label = path
     if raw is None:
-        raw, label = _read(
-            path,
-            requested,
-            lowercase_fallback,
-            member,
-            dim,
-            on_bad_row,
-            invalid_utf8,
-            verbose,
-        )
+        try:
+            raw, label = _read(
+                path,
+                requested,
+                lowercase_fallback,
+                member,
+                dim,
+                on_bad_row,
+                invalid_utf8,
+                verbose,
+            )
+        except (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile) as error:
+            raise ValueError(
+                f"{path} is not a readable {_kind(path)} file: {error}"
+            ) from None
+        except OSError as error:
+            if isinstance(error, FileNotFoundError):
+                raise
+            # bz2 reports a corrupt stream as a bare OSError.
+            raise ValueError(f"Cannot read {path}: {error}") from None
         if cache_dir is not None and key is not None:
             _cache_write(cache_dir, key, raw)
     elif path.lower().endswith(".zip"):
@@ -1263,6 +1274,15 @@ def load_glove(
         label, raw, requested, corpus, from_cache, time.perf_counter() - started
     )
     return LoadedVectors(list(raw.words), raw.matrix, report)
+
+
+def _kind(path: str) -> str:
+    """'gzip', 'bz2', 'zip' or 'text', from the file name."""
+    lower = path.lower()
+    for suffix, kind in ((".gz", "gzip"), (".bz2", "bz2"), (".zip", "zip")):
+        if lower.endswith(suffix):
+            return kind
+    return "text"
 
 
 def _read(
