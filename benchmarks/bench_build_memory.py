@@ -18,6 +18,7 @@ import sys
 
 VARIANTS = {
     "twoembed": "build_embedding_block, the shipped block",
+    "float16": "build_embedding_block(..., frozen_dtype='float16')",
     "constant": "naive: padded copy + Constant initializer",
     "weights": "naive: padded copy + Embedding(weights=...)",
 }
@@ -45,6 +46,8 @@ matrix = np.random.default_rng(0).standard_normal((rows, dim), dtype=np.float32)
 words = [f"w{i}" for i in range(rows)]
 if variant == "twoembed":
     twoembed.build_embedding_block(words, matrix, specials)
+elif variant == "float16":
+    twoembed.build_embedding_block(words, matrix, specials, frozen_dtype="float16")
 else:
     vocab = twoembed.Vocabulary(words, specials)
     table = np.zeros((vocab.size, dim), "float32")

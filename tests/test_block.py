@@ -343,3 +343,38 @@ def test_special_tokens_that_contradict_the_vocabulary_are_refused(vocab, matrix
         build_embedding_block(vocab, matrix, ["<url>"])
     inputs, _ = build_embedding_block(vocab, matrix, list(SPECIALS))
     assert inputs is not None
+
+
+def test_float16_frozen_table_halves_memory_and_keeps_rounded_rows_exact(vocab, matrix):
+    keras.utils.set_random_seed(4)
+    inputs, vectors = build_embedding_block(vocab, matrix, frozen_dtype="float16")
+    pooled = keras.layers.GlobalAveragePooling1D()(vectors)
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(pooled))
+    table = model.get_layer("twoembed_pretrained").embeddings
+    assert keras.backend.standardize_dtype(table.dtype) == "float16"
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy")
+    model.fit(*toy_task(vocab), epochs=3, batch_size=16, verbose=0)
+    out = block_model_from(model).predict(all_ids(vocab), verbose=0)[0]
+    assert out.dtype == np.float32
+    rounded = matrix.astype("float16").astype("float32")
+    np.testing.assert_array_equal(out[1 : len(WORDS) + 1], rounded)
+    assert np.abs(rounded - matrix).max() <= np.abs(matrix).max() * 2.0**-11
+
+
+def test_float16_block_saves_and_reloads(vocab, matrix, tmp_path):
+    model = block_model(vocab, matrix, frozen_dtype="float16")
+    model.save(tmp_path / "m.keras")
+    reloaded = keras.models.load_model(tmp_path / "m.keras")
+    ids = all_ids(vocab)
+    np.testing.assert_array_equal(
+        reloaded.predict(ids, verbose=0), model.predict(ids, verbose=0)
+    )
+
+
+def test_float16_refuses_values_it_cannot_hold(vocab, matrix):
+    big = matrix.copy()
+    big[3, 2] = 1e5
+    with pytest.raises(ValueError, match=r"glove_matrix\[3, 2\]=100000.0"):
+        build_embedding_block(vocab, big, frozen_dtype="float16")
+    with pytest.raises(ValueError, match="frozen_dtype='float64'"):
+        build_embedding_block(vocab, matrix, frozen_dtype="float64")

@@ -211,6 +211,21 @@ def _check_matrix(matrix: Any, vocab: Vocabulary) -> np.ndarray:
     return array
 
 
+def _check_fits_float16(matrix: np.ndarray, vocab: Vocabulary) -> None:
+    """Refuses values that float16 would turn into inf."""
+    limit = float(np.finfo(np.float16).max)
+    for start in range(0, matrix.shape[0], _FILL_CHUNK_ROWS):
+        chunk = np.abs(matrix[start : start + _FILL_CHUNK_ROWS])
+        if (chunk > limit).any():
+            row, col = np.argwhere(chunk > limit)[0]
+            row = int(row) + start
+            raise ValueError(
+                f'`frozen_dtype="float16"` holds values up to {limit:g}. '
+                f"Received: glove_matrix[{row}, {int(col)}]="
+                f"{matrix[row, int(col)]} (the vector of {vocab.words[row]!r})"
+            )
+
+
 def _fill_frozen_table(variable: Any, matrix: np.ndarray) -> None:
     """Writes `matrix` into rows 1..n of the zero-initialised `variable`.
 
@@ -250,6 +265,7 @@ def build_embedding_block(
     max_len: int | None = None,
     *,
     special_initializer: Any = None,
+    frozen_dtype: str = "float32",
     name: str = "twoembed",
 ) -> tuple[keras.KerasTensor, keras.KerasTensor]:
     """Builds the two-embedding block as a Keras functional graph.
@@ -268,6 +284,10 @@ def build_embedding_block(
         special_initializer: initializer of the special and OOV rows. None
             draws from a normal distribution with the pretrained matrix's
             standard deviation, so new vectors start on the same scale.
+        frozen_dtype: `"float32"`, or `"float16"` to hold the pretrained table
+            in half the memory. Each stored value is then rounded to float16
+            (relative error at most 2**-11, about 5e-4); the block's output
+            stays float32, and the rounded rows stay exact in training.
         name: prefix of the block's layer names; give each block in a model
             its own.
 
@@ -289,7 +309,14 @@ def build_embedding_block(
         raise TypeError(f"`name` must be a str. Received: name={name!r}")
     if not name:
         raise ValueError("`name` must be a non-empty str. Received: name=''")
+    if frozen_dtype not in ("float32", "float16"):
+        raise ValueError(
+            '`frozen_dtype` must be "float32" or "float16". Received: '
+            f"frozen_dtype={frozen_dtype!r}"
+        )
     matrix = _check_matrix(glove_matrix, vocab)
+    if frozen_dtype == "float16":
+        _check_fits_float16(matrix, vocab)
     dim = int(matrix.shape[1])
     if special_initializer is None:
         sample = matrix[:: max(1, len(matrix) // 10_000)]  # a view, not a copy
@@ -309,6 +336,7 @@ def build_embedding_block(
         embeddings_initializer="zeros",  # filled below, never put in the config
         mask_zero=True,
         trainable=False,
+        dtype=frozen_dtype,  # Add casts its output to the float32 of the rest
         name=f"{name}_pretrained",
     )
     pretrained_vectors = pretrained(ids)
