@@ -600,3 +600,11 @@ def test_a_corrupt_archive_is_a_value_error_naming_the_file(
     path = write(tmp_path, data, name)
     with pytest.raises(ValueError, match=message):
         load_glove(path)
+
+
+def test_requested_words_are_checked_like_vocabulary_tokens(tmp_path):
+    path = write(tmp_path, GLOVE)
+    with pytest.raises(ValueError, match=r"words\[1\]`='a\\udcff' cannot be written"):
+        load_glove(path, ["the", "a\udcff"])
+    with pytest.raises(TypeError, match=r"words\[0\]=3 of type int"):
+        load_glove(path, [3])

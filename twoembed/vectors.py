@@ -52,7 +52,7 @@ from typing import IO, Literal, Union
 
 import numpy as np
 
-from twoembed.vocab import Vocabulary
+from twoembed.vocab import Vocabulary, check_tokens
 
 __all__ = ["LoadReport", "LoadedVectors", "load_glove"]
 
@@ -1058,22 +1058,6 @@ def _read_some(
     )
 
 
-def _check_words(words: Iterable[str]) -> list[str]:
-    if isinstance(words, (str, bytes)):
-        raise TypeError(
-            "`words` must be a list of words, not a single string. "
-            f"Received: words={words!r}"
-        )
-    words = list(words)
-    for i, w in enumerate(words):
-        if not isinstance(w, str):
-            raise TypeError(
-                f"Every entry of `words` must be a str. Received: "
-                f"words[{i}]={w!r} of type {type(w).__name__}"
-            )
-    return words
-
-
 def _check_counts(
     counts: Mapping[str, int] | Iterable[str] | None,
 ) -> dict[str, int] | None:
@@ -1210,7 +1194,7 @@ def load_glove(
     """
     started = time.perf_counter()
     path = os.fspath(path)
-    requested = None if words is None else _check_words(words)
+    requested = None if words is None else check_tokens(words, "words", unique=False)
     corpus = _check_counts(counts)
     if on_bad_row not in ("raise", "skip"):
         raise ValueError(

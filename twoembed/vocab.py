@@ -38,8 +38,9 @@ def check_max_len(max_len: object) -> int | None:
     return int(max_len)
 
 
-def _check_tokens(tokens: Iterable[str], what: str) -> list[str]:
-    """Returns `tokens` as a new list, refusing non-strings and duplicates."""
+def check_tokens(tokens: Iterable[str], what: str, unique: bool = True) -> list[str]:
+    """Returns `tokens` as a new list, refusing non-strings, text that cannot
+    be UTF-8, and (if `unique`) duplicates."""
     if isinstance(tokens, (str, bytes)):
         raise TypeError(
             f"`{what}` must be a sequence of strings, not a single string. "
@@ -66,7 +67,7 @@ def _check_tokens(tokens: Iterable[str], what: str) -> list[str]:
                 f"`{what}[{position}]`={token!r} cannot be written as UTF-8 (it "
                 "holds a lone surrogate); decode your text with errors='replace'."
             ) from None
-        if token in seen:
+        if unique and token in seen:
             raise ValueError(
                 f"`{what}` holds {token!r} twice, at positions {seen[token]} "
                 f"and {position}; every token needs exactly one id."
@@ -96,8 +97,8 @@ class Vocabulary:
     pad_id: int = 0
 
     def __init__(self, words: Sequence[str], special_tokens: Sequence[str] = ()):
-        words = _check_tokens(words, "words")
-        special_tokens = _check_tokens(special_tokens, "special_tokens")
+        words = check_tokens(words, "words")
+        special_tokens = check_tokens(special_tokens, "special_tokens")
         if not words:
             raise ValueError(
                 "`words` is empty: the vocabulary needs at least one normal "
