@@ -158,8 +158,8 @@ def _as_vocabulary(
     return Vocabulary(vocab, () if special_tokens is None else special_tokens)
 
 
-def _check_matrix(matrix: Any, vocab: Vocabulary) -> np.ndarray:
-    """Returns the matrix as a float array, refusing bad shapes and values.
+def _check_matrix(matrix: Any, vocab: Vocabulary, frozen_dtype: str) -> np.ndarray:
+    """Returns the matrix as a number array, refusing bad shapes and values.
 
     Never copies an array that is already float32 or float64, and never
     writes to it.
@@ -197,33 +197,27 @@ def _check_matrix(matrix: Any, vocab: Vocabulary) -> np.ndarray:
             "`glove_matrix` must have at least one column. Received: "
             f"glove_matrix with shape={array.shape}"
         )
-    if array.dtype.kind == "f":
-        for start in range(0, array.shape[0], _FILL_CHUNK_ROWS):
-            chunk = array[start : start + _FILL_CHUNK_ROWS]
-            if not np.isfinite(chunk).all():
-                bad = np.argwhere(~np.isfinite(chunk))[0]
-                row, col = int(bad[0]) + start, int(bad[1])
-                raise ValueError(
-                    "`glove_matrix` must be finite. Received: "
-                    f"glove_matrix[{row}, {col}]={array[row, col]} (the "
-                    f"vector of {vocab.words[row]!r})"
-                )
-    return array
-
-
-def _check_fits_float16(matrix: np.ndarray, vocab: Vocabulary) -> None:
-    """Refuses values that float16 would turn into inf."""
-    limit = float(np.finfo(np.float16).max)
-    for start in range(0, matrix.shape[0], _FILL_CHUNK_ROWS):
-        chunk = np.abs(matrix[start : start + _FILL_CHUNK_ROWS])
-        if (chunk > limit).any():
-            row, col = np.argwhere(chunk > limit)[0]
-            row = int(row) + start
-            raise ValueError(
-                f'`frozen_dtype="float16"` holds values up to {limit:g}. '
-                f"Received: glove_matrix[{row}, {int(col)}]="
-                f"{matrix[row, int(col)]} (the vector of {vocab.words[row]!r})"
+    # One chunked pass: NaN/inf, and values the frozen table's dtype cannot
+    # hold (float16 tops out at 65504).
+    limit = float(np.finfo(frozen_dtype).max) if frozen_dtype == "float16" else None
+    for start in range(0, array.shape[0], _FILL_CHUNK_ROWS):
+        chunk = array[start : start + _FILL_CHUNK_ROWS]
+        bad = ~np.isfinite(chunk)
+        if limit is not None:
+            bad |= np.abs(chunk) > limit
+        if bad.any():
+            row, col = (int(i) for i in np.argwhere(bad)[0])
+            row += start
+            received = (
+                f"Received: glove_matrix[{row}, {col}]={array[row, col]} (the "
+                f"vector of {vocab.words[row]!r})"
             )
+            if not np.isfinite(array[row, col]):
+                raise ValueError(f"`glove_matrix` must be finite. {received}")
+            raise ValueError(
+                f'`frozen_dtype="float16"` holds values up to {limit:g}. {received}'
+            )
+    return array
 
 
 def _fill_frozen_table(variable: Any, matrix: np.ndarray) -> None:
@@ -314,9 +308,7 @@ def build_embedding_block(
             '`frozen_dtype` must be "float32" or "float16". Received: '
             f"frozen_dtype={frozen_dtype!r}"
         )
-    matrix = _check_matrix(glove_matrix, vocab)
-    if frozen_dtype == "float16":
-        _check_fits_float16(matrix, vocab)
+    matrix = _check_matrix(glove_matrix, vocab, frozen_dtype)
     dim = int(matrix.shape[1])
     if special_initializer is None:
         sample = matrix[:: max(1, len(matrix) // 10_000)]  # a view, not a copy
