@@ -138,8 +138,8 @@ def export_vectors(
     if bad:
         raise ValueError(
             f"{len(bad)} tokens cannot be written as a row that load_glove reads "
-            f"back (empty, a leading space, a line break, or spaces followed only "
-            f"by numbers), e.g. {bad[:5]!r}"
+            "back (empty, a line break, or spaces followed only by numbers), "
+            f"e.g. {bad[:5]!r}"
         )
     directory = os.path.dirname(os.fspath(path)) or "."
     if not os.path.isdir(directory):

@@ -427,9 +427,10 @@ class _Reader:
 def token_reads_back(token: str, dim: int) -> bool:
     """Whether a row `token v1 .. v<dim>` reads back with exactly this token.
 
-    Tokens may hold spaces, but not a leading space, a line break, or spaces
-    followed only by number-like fields (`"route 66"` reads as a token with
-    one value too many). Used to refuse such tokens before writing a file.
+    With `dim` known (a file with a `count dim` header), tokens may hold
+    spaces, even a leading one, but not a line break or spaces followed only
+    by number-like fields (`"route 66"` reads as a token with one value too
+    many). Used to refuse such tokens before writing a file.
     """
     if not token or any(c in token for c in "\n\r"):
         return False
