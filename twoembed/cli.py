@@ -121,13 +121,7 @@ def _coverage(args: argparse.Namespace) -> None:
     report = load_glove(
         args.vectors, words, counts=counts, lowercase_fallback=args.lowercase_fallback
     ).report
-    # The report lists 10 missing words; --top sets how many instead.
-    lines = str(report).splitlines()
-    print("\n".join(x for x in lines if not x.startswith("  most frequent missing")))
-    top = report.most_frequent_missing(args.top)
-    if top:
-        listed = ", ".join(f"{w!r} ({c})" for w, c in top)
-        print(f"  {len(top)} most frequent missing: {listed}")
+    print(report.summary(top=args.top))
 
 
 def _export(args: argparse.Namespace) -> None:

@@ -130,6 +130,10 @@ class LoadReport:
         return list(self.missing_counts[:n])
 
     def __str__(self) -> str:
+        return self.summary()
+
+    def summary(self, top: int = 10) -> str:
+        """The report as text, listing the `top` most frequent missing words."""
         lines = [f"{self.path}: {self.num_found} vectors of dim {self.dim}"]
         if self.num_requested is not None:
             lines.append(
@@ -141,9 +145,10 @@ class LoadReport:
                 f"  token coverage {self.token_coverage:.2%} of "
                 f"{self.corpus_tokens} corpus tokens"
             )
-        if self.missing_counts:
-            top = ", ".join(f"{w!r} ({c})" for w, c in self.missing_counts[:10])
-            lines.append(f"  most frequent missing: {top}")
+        missing = self.most_frequent_missing(top)
+        if missing:
+            listed = ", ".join(f"{w!r} ({c})" for w, c in missing)
+            lines.append(f"  {len(missing)} most frequent missing: {listed}")
         for label, value in (
             ("found by lowercase", len(self.lowercased)),
             ("duplicate rows ignored", self.duplicates),
