@@ -10,6 +10,7 @@ import pytest
 
 import twoembed
 from twoembed import Vocabulary, build_embedding_block
+from twoembed.block import SpecialEmbedding
 
 WORDS = ["the", "cat", "sat", "on", "mat", "dog"]
 SPECIALS = ["<url>", "<user>", "<num>"]
@@ -108,13 +109,18 @@ def test_special_and_oov_ids_get_distinct_trainable_rows(vocab, matrix):
     np.testing.assert_array_equal(special_table[0], 0.0)
 
 
+@pytest.mark.parametrize("jit_compile", [False, True])
 def test_training_with_adam_keeps_pretrained_rows_exact_and_trains_specials(
-    vocab, matrix
+    vocab, matrix, jit_compile
 ):
     keras.utils.set_random_seed(1)
     model = classifier(vocab, matrix)
     before = block_model_from(model).predict(all_ids(vocab), verbose=0)
-    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy")
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.05),
+        loss="binary_crossentropy",
+        jit_compile=jit_compile,
+    )
     x, y = toy_task(vocab)
     history = model.fit(x, y, epochs=5, batch_size=16, verbose=0)
     after = block_model_from(model).predict(all_ids(vocab), verbose=0)[0]
@@ -128,6 +134,41 @@ def test_training_with_adam_keeps_pretrained_rows_exact_and_trains_specials(
     np.testing.assert_array_equal(
         model.get_layer("twoembed_special").get_weights()[0][0], 0.0
     )
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+@pytest.mark.parametrize("ids_dtype", ["int32", "int64"])
+def test_special_table_gradient_is_the_lookups_with_row_zero_left_out(
+    jit_compile, ids_dtype
+):
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    table = rng.normal(size=(5, 3)).astype("float32")
+    ids = tf.constant([[0, 3, 0, 1], [4, 0, 3, 0]], dtype=ids_dtype)
+    weights = tf.constant(rng.normal(size=(2, 4, 3)).astype("float32"))
+    special = SpecialEmbedding(5, 3)
+    special.build()
+    special.embeddings.assign(table)
+    plain = keras.layers.Embedding(5, 3)
+    plain.build()
+    plain.embeddings.assign(table)
+
+    @tf.function(jit_compile=jit_compile)
+    def vectors_and_gradient(layer):
+        with tf.GradientTape() as tape:
+            vectors = layer(ids)
+            loss = tf.reduce_sum(vectors * weights)
+        return vectors, tf.convert_to_tensor(tape.gradient(loss, layer.embeddings))
+
+    vectors, gradient = (t.numpy() for t in vectors_and_gradient(special))
+    plain_vectors, plain_gradient = (t.numpy() for t in vectors_and_gradient(plain))
+    np.testing.assert_array_equal(vectors, plain_vectors)
+    np.testing.assert_array_equal(gradient[0], 0.0)  # row 0: summed by `plain`
+    assert np.abs(plain_gradient[0]).max() > 0
+    np.testing.assert_allclose(gradient[1:], plain_gradient[1:], rtol=1e-6)
+    assert np.abs(gradient[[1, 3, 4]]).min() > 0  # the rows that were looked up
+    np.testing.assert_array_equal(gradient[2], 0.0)  # and only those
 
 
 def block_model_from(model):

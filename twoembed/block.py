@@ -106,12 +106,18 @@ class PinFirstRow(keras.constraints.Constraint):
 @keras.saving.register_keras_serializable(package="twoembed")
 class SpecialEmbedding(keras.layers.Embedding):
     """The trainable table of the special and OOV rows: an `Embedding` whose
-    gradient reaches the optimizer dense.
+    gradient reaches the optimizer dense, and skips row 0.
 
     Its few rows are looked up once per token, thousands of times a batch.
     Keras' `Embedding` hands the optimizer a sparse gradient of one row per
     token, which Adam densifies twice (two scatter-adds under XLA); a table
     of k+2 rows is cheaper summed once, densely. Same values, same config.
+
+    On TensorFlow its gradient also skips row 0, what every normal word looks
+    up and the block pins at zero: summing nearly every token into a row that
+    is reset after each update was most of the backward pass (measured in
+    `benchmarks/bench_train_step.py`). Row 0's gradient is then zero; on JAX
+    and torch it is summed, and the constraint resets the row.
 
     Example:
 
@@ -123,9 +129,38 @@ class SpecialEmbedding(keras.layers.Embedding):
     def call(self, inputs: Any) -> Any:
         if inputs.dtype not in ("int32", "int64"):
             inputs = ops.cast(inputs, "int32")
-        # Multiplying by one makes the lookup's gradient a dense tensor.
-        table = ops.multiply(self.embeddings, ops.ones((), self.embeddings.dtype))
-        return ops.cast(ops.take(table, inputs, axis=0), self.compute_dtype)
+        if keras.backend.backend() == "tensorflow":
+            table = ops.convert_to_tensor(self.embeddings)
+            vectors = _lookup_skipping_row_zero(table, inputs)
+        else:
+            # Multiplying by one makes the lookup's gradient a dense tensor.
+            table = ops.multiply(self.embeddings, ops.ones((), self.embeddings.dtype))
+            vectors = ops.take(table, inputs, axis=0)
+        return ops.cast(vectors, self.compute_dtype)
+
+
+def _lookup_skipping_row_zero(table: Any, ids: Any) -> Any:
+    """`take(table, ids)` on TensorFlow, whose gradient is a dense table with
+    row 0 left at zero.
+
+    Ids 0 become segment -1 in the backward pass, which TensorFlow's
+    `unsorted_segment_sum` (and XLA's scatter) drop without doing the add: on
+    a batch of mostly normal words only the special and OOV tokens cost
+    anything.
+    """
+    import tensorflow as tf
+
+    @tf.custom_gradient
+    def lookup(table: Any) -> Any:
+        def grad(upstream: Any) -> Any:
+            segments = tf.where(ids > 0, ids, tf.constant(-1, ids.dtype))
+            return tf.math.unsorted_segment_sum(
+                upstream, segments, tf.shape(table, out_type=ids.dtype)[0]
+            )
+
+        return tf.gather(table, ids), grad
+
+    return lookup(table)
 
 
 def _zero_first_row(table: Any) -> Any:
