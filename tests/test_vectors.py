@@ -267,6 +267,40 @@ def test_cache_is_reused_memory_mapped_and_equal(tmp_path):
     assert isinstance(again.matrix, np.memmap)
 
 
+def test_cached_matrix_can_be_changed_in_place_without_changing_the_cache(tmp_path):
+    path = write(tmp_path, GLOVE)
+    cache = tmp_path / "cache"
+    first = load_glove(path, cache_dir=cache)
+    cached = load_glove(path, cache_dir=cache)
+    assert cached.report.from_cache
+    cached.matrix /= 2  # as a fresh load allows, e.g. normalising rows
+    np.testing.assert_array_equal(cached.matrix, first.matrix / 2)
+    again = load_glove(path, cache_dir=cache)
+    assert again.report.from_cache
+    np.testing.assert_array_equal(again.matrix, first.matrix)
+
+
+def test_cache_entries_of_an_older_version_of_the_file_are_deleted(tmp_path):
+    path = write(tmp_path, GLOVE)
+    cache = tmp_path / "cache"
+    twin_dir = tmp_path / "twin"
+    twin_dir.mkdir()
+    twin = write(twin_dir, GLOVE)  # same file name, another directory
+    other = tmp_path / "other.txt"
+    other.write_text("x 1 2 3\n")
+    for source in (path, twin, other):
+        load_glove(source, cache_dir=cache)
+    load_glove(path, ["the"], cache_dir=cache)
+    assert len(list(cache.glob("*.npy"))) == 4
+
+    path.write_text(GLOVE.replace("dog 7", "dog 70"))
+    load_glove(path, cache_dir=cache)
+    # The two entries of the old version are gone; the twin's and other's stay.
+    assert len(list(cache.glob("*.npy"))) == len(list(cache.glob("*.json"))) == 3
+    for source in (twin, other, path):
+        assert load_glove(source, cache_dir=cache).report.from_cache
+
+
 def test_stale_cache_is_never_used(tmp_path):
     path = write(tmp_path, GLOVE)
     cache = tmp_path / "cache"

@@ -1112,7 +1112,9 @@ def _cache_read(cache_dir: str, key: dict) -> _Raw | None:
             stored = json.load(f)
         if stored.get("key") != key:
             return None
-        matrix = np.load(npy, mmap_mode="r")
+        # Copy-on-write: as writable as a fresh load, but an in-place change
+        # (say, normalising rows) stays in this process, not in the cache.
+        matrix = np.load(npy, mmap_mode="c")
     except (OSError, ValueError):
         return None
     header = tuple(stored["header"]) if stored["header"] else None
@@ -1145,6 +1147,37 @@ def _cache_write(cache_dir: str, key: dict, raw: _Raw) -> None:
         with open(tmp, "wb") as f:
             write(f)
         os.replace(tmp, target)
+    _cache_prune(cache_dir, key)
+
+
+def _cache_prune(cache_dir: str, key: dict) -> None:
+    """Deletes the entries of older versions of `key`'s file.
+
+    An entry whose file has since changed size or mtime (or that an older
+    twoembed wrote) can never be used again; left alone, every edit of a
+    2 GB vectors file would leave its matrix behind. Entries of other files
+    and of the current version of this one are kept.
+    """
+    current = (key["version"], key["size"], key["mtime_ns"])
+    prefix = f"{os.path.basename(key['path'])}-"
+    for name in os.listdir(cache_dir):
+        if not (name.startswith(prefix) and name.endswith(".json")):
+            continue
+        meta = os.path.join(cache_dir, name)
+        try:
+            with open(meta, encoding="utf-8") as f:
+                old = json.load(f)["key"]
+            stale = old["path"] == key["path"] and current != (
+                old["version"],
+                old["size"],
+                old["mtime_ns"],
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not an entry of ours: leave it
+        if stale:
+            for victim in (meta, meta[: -len(".json")] + ".npy"):
+                with contextlib.suppress(OSError):
+                    os.remove(victim)
 
 
 def load_glove(
@@ -1181,9 +1214,11 @@ def load_glove(
         invalid_utf8: a token with invalid UTF-8 is decoded with U+FFFD
             (`"replace"`) or dropped (`"skip"`); both are counted.
         cache_dir: opt-in cache. The result is stored there as `.npy` (read
-            back memory-mapped, read-only) plus JSON, keyed by the file's
-            path, size and mtime, the words and the options; an entry that
-            does not match is never used.
+            back memory-mapped, copy-on-write: changing it in place leaves
+            the cache alone) plus JSON, keyed by the file's path, size and
+            mtime, the words and the options; an entry that does not match
+            is never used, and those of an older version of the file are
+            deleted when a new one is written.
         verbose: 0 silences the progress line, which is otherwise shown on
             an interactive stderr when the load takes over 2 seconds.
 
