@@ -5,6 +5,7 @@ and word list, resets its peak-RSS counter, builds, and reports the peak above
 the baseline taken before the matrix existed, as a multiple of the matrix.
 
     python benchmarks/bench_build_memory.py [--rows 400000] [--dim 300]
+    python benchmarks/bench_build_memory.py --backends tensorflow jax torch
 
 Target (issue 5): twoembed <= 2.3x the matrix, the caller's own copy included.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 
@@ -22,6 +24,8 @@ VARIANTS = {
     "constant": "naive: padded copy + Constant initializer",
     "weights": "naive: padded copy + Embedding(weights=...)",
 }
+
+BACKENDS = ("tensorflow", "jax", "torch")
 
 CHILD = r"""
 import json, os, sys
@@ -72,19 +76,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=400_000)
     parser.add_argument("--dim", type=int, default=300)
+    parser.add_argument(
+        "--backends",
+        nargs="+",
+        choices=BACKENDS,
+        default=["tensorflow"],
+        help="Keras backends to build the shipped block on (the naive variants "
+        "run on tensorflow)",
+    )
     args = parser.parse_args()
     print(f"matrix {args.rows} x {args.dim} float32, 8 special tokens")
-    print(f"{'variant':10} {'peak MiB':>9} {'x matrix':>9}  what")
-    for name, what in VARIANTS.items():
+    print(f"{'variant':19} {'peak MiB':>9} {'x matrix':>9}  what")
+    runs = [("tensorflow", name, what) for name, what in VARIANTS.items()]
+    runs[1:1] = [
+        (backend, "twoembed", f"{VARIANTS['twoembed']}, on {backend}")
+        for backend in args.backends
+        if backend != "tensorflow"
+    ]
+    if "tensorflow" not in args.backends:
+        runs = [run for run in runs if run[0] != "tensorflow" or run[1] != "twoembed"]
+    for backend, name, what in runs:
         out = subprocess.run(
             [sys.executable, "-c", CHILD, name, str(args.rows), str(args.dim)],
             capture_output=True,
             text=True,
             check=True,
+            env={**os.environ, "KERAS_BACKEND": backend},
         ).stdout
         result = json.loads(out.strip().splitlines()[-1])
         ratio = result["peak"] / result["matrix"]
-        print(f"{name:10} {result['peak'] / 2**20:9.0f} {ratio:9.2f}  {what}")
+        label = name if backend == "tensorflow" else f"{name} ({backend})"
+        print(f"{label:19} {result['peak'] / 2**20:9.0f} {ratio:9.2f}  {what}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import twoembed
 words = ["a", "b", "c", "d"]
 matrix = np.random.default_rng(0).normal(size=(4, 5)).astype("float32")
 vocab = twoembed.Vocabulary(words, ["<u>", "<n>"])
+twoembed.block._FILL_CHUNK_ROWS = 3  # the frozen table is filled in 3 + 1 rows
 
 def build():
     inputs, vectors = twoembed.build_embedding_block(vocab, matrix)
@@ -88,6 +89,9 @@ before = block_outputs(model)
 model.fit(x, y, epochs=5, batch_size=16, verbose=0)
 check_trained(model, before)
 model.save({str(path)!r})
+ids, half = twoembed.build_embedding_block(vocab, matrix, frozen_dtype="float16")
+table = keras.Model(ids, half).get_layer("twoembed_pretrained").get_weights()[0]
+np.testing.assert_array_equal(table[1:5], matrix.astype("float16"))
 np.save({str(tmp_path / "expected.npy")!r}, model.predict(x, verbose=0))
 """,
         env,

@@ -99,6 +99,18 @@ def test_normal_words_get_their_pretrained_row_and_padding_gets_zeros(vocab, mat
     np.testing.assert_array_equal(out[len(WORDS) :], 0.0)
 
 
+@pytest.mark.parametrize("frozen_dtype", ["float32", "float16"])
+def test_frozen_table_is_filled_chunk_by_chunk_with_a_ragged_last_chunk(
+    vocab, matrix, frozen_dtype, monkeypatch
+):
+    monkeypatch.setattr(twoembed.block, "_FILL_CHUNK_ROWS", 4)  # 6 rows: 4 + 2
+    model = block_model(vocab, matrix, frozen_dtype=frozen_dtype)
+    table = model.get_layer("twoembed_pretrained").get_weights()[0]
+    expected = np.zeros((vocab.size, DIM), frozen_dtype)
+    expected[1 : len(WORDS) + 1] = matrix
+    np.testing.assert_array_equal(table, expected)
+
+
 def test_special_and_oov_ids_get_distinct_trainable_rows(vocab, matrix):
     model = block_model(vocab, matrix)
     special_table = model.get_layer("twoembed_special").get_weights()[0]
