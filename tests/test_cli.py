@@ -25,11 +25,78 @@ def twoembed(*args, cwd=None):
 def test_a_bad_path_from_the_shell_prints_one_line_and_no_traceback(tmp_path):
     result = twoembed("export", "no.keras", "no.json", "out.txt", cwd=tmp_path)
     assert result.returncode == 1
-    assert "Traceback" not in result.stderr
-    # TensorFlow logs its start-up to stderr; our message is the one last line.
-    ours = [line for line in result.stderr.splitlines() if line.startswith("twoembed")]
-    assert ours == ["twoembed export: error: No model file at 'no.keras'"]
-    assert result.stderr.rstrip().endswith(ours[0])
+    # TensorFlow's native start-up INFO lines are dropped: one line in all.
+    assert result.stderr == "twoembed export: error: No model file at 'no.keras'\n"
+
+
+def test_a_bad_command_line_prints_one_line_and_exits_2(tmp_path):
+    result = twoembed("coverage", "vectors.txt", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "twoembed coverage: error: the following arguments are required: "
+        "corpus (see --help)\n"
+    )
+
+
+def test_the_installed_script_prints_one_line_too(tmp_path):
+    script = os.path.join(os.path.dirname(sys.executable), "twoembed")
+    if not os.path.exists(script):
+        pytest.skip("the twoembed script is not installed next to this Python")
+    result = subprocess.run(
+        [script, "export", "no.keras", "no.json", "out.txt"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert result.stderr == "twoembed export: error: No model file at 'no.keras'\n"
+
+
+def test_native_info_records_are_dropped_and_everything_else_kept_in_order():
+    from twoembed._startup import drop_info_records
+
+    text = (
+        b"WARNING: All log messages before absl::InitializeLog() is called are "
+        b"written to STDERR\n"
+        b"I0000 00:00:1.5 7 cpu_feature_guard.cc:227] This TensorFlow binary\n"
+        b"To enable the following instructions: AVX2, rebuild TensorFlow\n"
+        b"W0000 00:00:1.6 7 a.cc:1] a warning\n"
+        b"  its second line\n"
+        b"UserWarning: from Python\n"
+        b"I0000 00:00:1.7 7 b.cc:2] info again\n"
+        b"E0000 00:00:1.8 7 c.cc:3] an error"
+    )
+    assert drop_info_records(text) == (
+        b"W0000 00:00:1.6 7 a.cc:1] a warning\n"
+        b"  its second line\n"
+        b"UserWarning: from Python\n"
+        b"E0000 00:00:1.8 7 c.cc:3] an error"
+    )
+
+
+@pytest.mark.parametrize(
+    "orig_argv, argv0, expected",
+    [
+        (["python", "-m", "twoembed", "demo"], "-m", True),
+        (
+            ["/venv/bin/python", "/venv/bin/twoembed", "demo"],
+            "/venv/bin/twoembed",
+            True,
+        ),
+        (["python", "-m", "pytest"], "/venv/bin/pytest", False),
+        (["python", "train.py"], "train.py", False),
+        (["python", "-m"], "-m", False),
+    ],
+)
+def test_only_the_command_line_launch_quiets_the_native_start(
+    monkeypatch, orig_argv, argv0, expected
+):
+    from twoembed._startup import launched_as_cli
+
+    monkeypatch.setattr(sys, "orig_argv", orig_argv)
+    monkeypatch.setattr(sys, "argv", [argv0])
+    assert launched_as_cli() is expected
 
 
 @pytest.fixture(scope="module")
