@@ -114,11 +114,11 @@ class SpecialEmbedding(keras.layers.Embedding):
     token, which Adam densifies twice (two scatter-adds under XLA); a table
     of k+2 rows is cheaper summed once, densely. Same values, same config.
 
-    On TensorFlow its gradient also skips row 0, what every normal word looks
-    up and the block pins at zero: summing nearly every token into a row that
-    is reset after each update was most of the backward pass (measured in
-    `benchmarks/bench_train_step.py`). Row 0's gradient is then zero; on JAX
-    and torch it is summed, and the constraint resets the row.
+    On TensorFlow and JAX its gradient also skips row 0, what every normal
+    word looks up and the block pins at zero: summing nearly every token into
+    a row that is reset after each update was most of the backward pass
+    (measured in `benchmarks/bench_train_step.py`). Row 0's gradient is then
+    zero; on torch it is summed, and the constraint resets the row.
 
     Example:
 
@@ -130,9 +130,17 @@ class SpecialEmbedding(keras.layers.Embedding):
     def call(self, inputs: Any) -> Any:
         if inputs.dtype not in ("int32", "int64"):
             inputs = ops.cast(inputs, "int32")
-        if keras.backend.backend() == "tensorflow":
-            table = ops.convert_to_tensor(self.embeddings)
+        backend = keras.backend.backend()
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            # A read tensor, not the tf.Variable: used inside the custom
+            # gradient, a variable would need a gradient of its own (eager).
+            table = tf.convert_to_tensor(ops.convert_to_tensor(self.embeddings))
             vectors = _lookup_skipping_row_zero(table, inputs)
+        elif backend == "jax":
+            table = ops.convert_to_tensor(self.embeddings)
+            vectors = _jax_lookup_skipping_row_zero(table, inputs)
         else:
             # Multiplying by one makes the lookup's gradient a dense tensor.
             table = ops.multiply(self.embeddings, ops.ones((), self.embeddings.dtype))
@@ -162,6 +170,30 @@ def _lookup_skipping_row_zero(table: Any, ids: Any) -> Any:
         return tf.gather(table, ids), grad
 
     return lookup(table)
+
+
+def _jax_lookup_skipping_row_zero(table: Any, ids: Any) -> Any:
+    """The same lookup on JAX: ids 0 go to segment `rows`, out of range, which
+    `jax.ops.segment_sum` drops."""
+    import jax
+    import jax.numpy as jnp
+
+    rows = table.shape[0]
+
+    @jax.custom_vjp
+    def lookup(table: Any, ids: Any) -> Any:
+        return jnp.take(table, ids, axis=0)
+
+    def forward(table: Any, ids: Any) -> Any:
+        return lookup(table, ids), ids
+
+    def backward(ids: Any, upstream: Any) -> Any:
+        segments = jnp.where(ids > 0, ids, rows).reshape(-1)
+        values = upstream.reshape(-1, upstream.shape[-1])
+        return jax.ops.segment_sum(values, segments, num_segments=rows), None
+
+    lookup.defvjp(forward, backward)
+    return lookup(table, ids)
 
 
 def _zero_first_row(table: Any) -> Any:
