@@ -114,6 +114,48 @@ print("reloaded")
     assert "reloaded" in out
 
 
+def test_jax_special_table_gradient_is_the_lookups_with_row_zero_left_out():
+    skip_unless_installed("jax")
+    out = run(
+        """
+import jax
+import jax.numpy as jnp
+import keras
+import numpy as np
+from twoembed.block import SpecialEmbedding
+
+rng = np.random.default_rng(0)
+table = rng.normal(size=(5, 3)).astype("float32")
+ids = jnp.array([[0, 3, 0, 1], [4, 0, 3, 0]], dtype="int32")
+weights = jnp.array(rng.normal(size=(2, 4, 3)).astype("float32"))
+
+def vectors_and_gradient(layer_class):
+    layer = layer_class(5, 3)
+    layer.build()
+    layer.embeddings.assign(table)
+
+    def loss(t):
+        vectors, _ = layer.stateless_call([t], [], ids)
+        return jnp.sum(vectors * weights), vectors
+
+    (_, vectors), gradient = jax.jit(jax.value_and_grad(loss, has_aux=True))(
+        jnp.array(table)
+    )
+    return np.asarray(vectors), np.asarray(gradient)
+
+vectors, gradient = vectors_and_gradient(SpecialEmbedding)
+plain_vectors, plain_gradient = vectors_and_gradient(keras.layers.Embedding)
+np.testing.assert_array_equal(vectors, plain_vectors)
+np.testing.assert_array_equal(gradient[0], 0.0)
+assert np.abs(plain_gradient[0]).max() > 0
+np.testing.assert_allclose(gradient[1:], plain_gradient[1:], rtol=1e-6)
+print("jax gradient ok")
+""",
+        {"KERAS_BACKEND": "jax"},
+    )
+    assert "jax gradient ok" in out
+
+
 def test_mirrored_strategy_keeps_frozen_rows_exact_and_replicas_identical():
     out = run(
         """
