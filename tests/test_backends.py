@@ -114,34 +114,42 @@ print("reloaded")
     assert "reloaded" in out
 
 
-def test_jax_special_table_gradient_is_the_lookups_with_row_zero_left_out():
-    skip_unless_installed("jax")
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_special_table_gradient_is_the_lookups_with_row_zero_left_out_under(backend):
+    skip_unless_installed(backend)
     out = run(
         """
-import jax
-import jax.numpy as jnp
 import keras
 import numpy as np
 from twoembed.block import SpecialEmbedding
 
 rng = np.random.default_rng(0)
 table = rng.normal(size=(5, 3)).astype("float32")
-ids = jnp.array([[0, 3, 0, 1], [4, 0, 3, 0]], dtype="int32")
-weights = jnp.array(rng.normal(size=(2, 4, 3)).astype("float32"))
+ids = np.array([[0, 3, 0, 1], [4, 0, 3, 0]], dtype="int32")
+weights = rng.normal(size=(2, 4, 3)).astype("float32")
 
 def vectors_and_gradient(layer_class):
     layer = layer_class(5, 3)
     layer.build()
     layer.embeddings.assign(table)
+    if keras.backend.backend() == "jax":
+        import jax
+        import jax.numpy as jnp
 
-    def loss(t):
-        vectors, _ = layer.stateless_call([t], [], ids)
-        return jnp.sum(vectors * weights), vectors
+        def loss(t):
+            vectors, _ = layer.stateless_call([t], [], jnp.array(ids))
+            return jnp.sum(vectors * weights), vectors
 
-    (_, vectors), gradient = jax.jit(jax.value_and_grad(loss, has_aux=True))(
-        jnp.array(table)
-    )
-    return np.asarray(vectors), np.asarray(gradient)
+        grad = jax.jit(jax.value_and_grad(loss, has_aux=True))
+        (_, vectors), gradient = grad(jnp.array(table))
+    else:
+        import torch
+
+        vectors = layer(torch.tensor(ids))
+        (vectors * torch.tensor(weights)).sum().backward()
+        gradient = layer.embeddings.value.grad
+        vectors = vectors.detach()
+    return keras.ops.convert_to_numpy(vectors), keras.ops.convert_to_numpy(gradient)
 
 vectors, gradient = vectors_and_gradient(SpecialEmbedding)
 plain_vectors, plain_gradient = vectors_and_gradient(keras.layers.Embedding)
@@ -149,11 +157,46 @@ np.testing.assert_array_equal(vectors, plain_vectors)
 np.testing.assert_array_equal(gradient[0], 0.0)
 assert np.abs(plain_gradient[0]).max() > 0
 np.testing.assert_allclose(gradient[1:], plain_gradient[1:], rtol=1e-6)
-print("jax gradient ok")
+print("gradient ok")
 """,
-        {"KERAS_BACKEND": "jax"},
+        {"KERAS_BACKEND": backend},
     )
-    assert "jax gradient ok" in out
+    assert "gradient ok" in out
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_frozen_table_is_filled_in_place_under(backend):
+    skip_unless_installed(backend)
+    out = run(
+        """
+import keras
+import numpy as np
+import twoembed
+from twoembed.block import _fill_frozen_table
+
+twoembed.block._FILL_CHUNK_ROWS = 3
+matrix = np.random.default_rng(0).normal(size=(4, 5)).astype("float32")
+layer = keras.layers.Embedding(7, 5, embeddings_initializer="zeros")
+layer.build()
+
+def address(variable):
+    if keras.backend.backend() == "jax":
+        return variable.value.unsafe_buffer_pointer()
+    return variable.value.data_ptr()
+
+before = address(layer.embeddings)
+reversed_rows = matrix[::-1]  # a view with a negative stride
+reversed_rows.flags.writeable = False
+_fill_frozen_table(layer.embeddings, reversed_rows)
+assert address(layer.embeddings) == before, "the table was copied"
+table = layer.get_weights()[0]
+np.testing.assert_array_equal(table[1:5], matrix[::-1])
+np.testing.assert_array_equal(table[[0, 5, 6]], 0.0)
+print("in place")
+""",
+        {"KERAS_BACKEND": backend},
+    )
+    assert "in place" in out
 
 
 def test_mirrored_strategy_keeps_frozen_rows_exact_and_replicas_identical():

@@ -104,10 +104,12 @@ def test_frozen_table_is_filled_chunk_by_chunk_with_a_ragged_last_chunk(
     vocab, matrix, frozen_dtype, monkeypatch
 ):
     monkeypatch.setattr(twoembed.block, "_FILL_CHUNK_ROWS", 4)  # 6 rows: 4 + 2
-    model = block_model(vocab, matrix, frozen_dtype=frozen_dtype)
+    rows = matrix[::-1]  # a read-only view with a negative stride
+    rows.flags.writeable = False
+    model = block_model(vocab, rows, frozen_dtype=frozen_dtype)
     table = model.get_layer("twoembed_pretrained").get_weights()[0]
     expected = np.zeros((vocab.size, DIM), frozen_dtype)
-    expected[1 : len(WORDS) + 1] = matrix
+    expected[1 : len(WORDS) + 1] = rows
     np.testing.assert_array_equal(table, expected)
 
 

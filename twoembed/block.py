@@ -114,11 +114,12 @@ class SpecialEmbedding(keras.layers.Embedding):
     token, which Adam densifies twice (two scatter-adds under XLA); a table
     of k+2 rows is cheaper summed once, densely. Same values, same config.
 
-    On TensorFlow and JAX its gradient also skips row 0, what every normal
-    word looks up and the block pins at zero: summing nearly every token into
-    a row that is reset after each update was most of the backward pass
-    (measured in `benchmarks/bench_train_step.py`). Row 0's gradient is then
-    zero; on torch it is summed, and the constraint resets the row.
+    Its gradient also leaves out row 0, what every normal word looks up and
+    the block pins at zero: on TensorFlow and JAX the sum of nearly every
+    token into a row that is reset after each update, most of the backward
+    pass (measured in `benchmarks/bench_train_step.py`), is not even done.
+    Row 0's gradient is zero on every backend, so it does not count in a
+    global gradient norm (`global_clipnorm`).
 
     Example:
 
@@ -142,8 +143,11 @@ class SpecialEmbedding(keras.layers.Embedding):
             table = ops.convert_to_tensor(self.embeddings)
             vectors = _jax_lookup_skipping_row_zero(table, inputs)
         else:
-            # Multiplying by one makes the lookup's gradient a dense tensor.
-            table = ops.multiply(self.embeddings, ops.ones((), self.embeddings.dtype))
+            # Row 0 through stop_gradient: its gradient is zero here too, so
+            # an optimizer (a global clipnorm, say) sees the same gradient on
+            # every backend. It is still summed, then dropped.
+            table = ops.convert_to_tensor(self.embeddings)
+            table = ops.concatenate([ops.stop_gradient(table[:1]), table[1:]], axis=0)
             vectors = ops.take(table, inputs, axis=0)
         return ops.cast(vectors, self.compute_dtype)
 
@@ -318,7 +322,9 @@ def _fill_frozen_table(variable: Any, matrix: np.ndarray) -> None:
         with torch.no_grad():
             table = variable.value
             for row, rows in chunks():
-                table[row : row + len(rows)].copy_(torch.from_numpy(rows))
+                # A copy of the chunk: torch refuses negative strides and warns
+                # on a read-only view of the caller's array.
+                table[row : row + len(rows)].copy_(torch.from_numpy(np.array(rows)))
     else:  # e.g. numpy: one padded copy
         table = np.zeros(tuple(variable.shape), dtype=dtype)
         table[1 : n + 1] = matrix
