@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import json
 import os
 import re
 import zipfile
@@ -299,6 +300,34 @@ def test_cache_entries_of_an_older_version_of_the_file_are_deleted(tmp_path):
     assert len(list(cache.glob("*.npy"))) == len(list(cache.glob("*.json"))) == 3
     for source in (twin, other, path):
         assert load_glove(source, cache_dir=cache).report.from_cache
+
+
+def test_cache_prune_keeps_entries_of_newer_twoembed_and_stops_if_file_moved_on(
+    tmp_path,
+):
+    from twoembed.vectors import _cache_key, _cache_prune
+
+    path = write(tmp_path, GLOVE)
+    cache = tmp_path / "cache"
+    load_glove(path, cache_dir=cache)
+    (meta,) = cache.glob("*.json")
+    newer = json.loads(meta.read_text())
+    newer["key"]["version"] += 1  # as a newer twoembed would write it
+    (cache / "vec.txt-newer.json").write_text(json.dumps(newer))
+    (cache / "vec.txt-newer.npy").write_bytes(
+        meta.with_name(meta.stem + ".npy").read_bytes()
+    )
+    read_key = _cache_key(str(path), None, None, {})
+
+    path.write_text(GLOVE.replace("dog 7", "dog 70"))  # changed while being read
+    _cache_prune(str(cache), read_key)
+    assert len(list(cache.glob("*.npy"))) == 2  # a stale key prunes nothing
+
+    _cache_prune(str(cache), _cache_key(str(path), None, None, {}))
+    assert sorted(p.name for p in cache.iterdir()) == [
+        "vec.txt-newer.json",
+        "vec.txt-newer.npy",
+    ]
 
 
 def test_stale_cache_is_never_used(tmp_path):

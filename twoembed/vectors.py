@@ -1155,29 +1155,41 @@ def _cache_prune(cache_dir: str, key: dict) -> None:
 
     An entry whose file has since changed size or mtime (or that an older
     twoembed wrote) can never be used again; left alone, every edit of a
-    2 GB vectors file would leave its matrix behind. Entries of other files
-    and of the current version of this one are kept.
+    2 GB vectors file would leave its matrix behind. Entries of other files,
+    of the current version of this one and of a newer twoembed are kept;
+    nothing is pruned if the file changed again while it was being read.
     """
-    current = (key["version"], key["size"], key["mtime_ns"])
+    try:
+        stat = os.stat(key["path"])
+        names = os.listdir(cache_dir)
+    except OSError:
+        return
+    if (stat.st_size, stat.st_mtime_ns) != (key["size"], key["mtime_ns"]):
+        return  # `key` is itself stale: another process may hold the newer one
     prefix = f"{os.path.basename(key['path'])}-"
-    for name in os.listdir(cache_dir):
+    for name in names:
         if not (name.startswith(prefix) and name.endswith(".json")):
             continue
         meta = os.path.join(cache_dir, name)
         try:
             with open(meta, encoding="utf-8") as f:
                 old = json.load(f)["key"]
-            stale = old["path"] == key["path"] and current != (
-                old["version"],
-                old["size"],
-                old["mtime_ns"],
+            stale = (
+                old["path"] == key["path"]
+                and old["version"] <= key["version"]
+                and (old["version"], old["size"], old["mtime_ns"])
+                != (key["version"], key["size"], key["mtime_ns"])
             )
         except (OSError, ValueError, KeyError, TypeError):
             continue  # not an entry of ours: leave it
         if stale:
-            for victim in (meta, meta[: -len(".json")] + ".npy"):
-                with contextlib.suppress(OSError):
-                    os.remove(victim)
+            # The matrix first: if it cannot go (mapped elsewhere, on
+            # Windows), the metadata stays and a later write retries.
+            npy = meta[: -len(".json")] + ".npy"
+            with contextlib.suppress(OSError):
+                if os.path.exists(npy):
+                    os.remove(npy)
+                os.remove(meta)
 
 
 def load_glove(
