@@ -81,8 +81,8 @@ def main() -> None:
         nargs="+",
         choices=BACKENDS,
         default=["tensorflow"],
-        help="Keras backends to build the shipped block on (the naive variants "
-        "run on tensorflow)",
+        help="Keras backends to build the shipped block on (float16 and the naive "
+        "variants run on tensorflow)",
     )
     args = parser.parse_args()
     print(f"matrix {args.rows} x {args.dim} float32, 8 special tokens")
