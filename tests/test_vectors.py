@@ -57,6 +57,35 @@ def test_numeric_token_line_is_not_mistaken_for_a_header(tmp_path):
     np.testing.assert_array_equal(matrix, [[5], [6]])
 
 
+@pytest.mark.parametrize("words", [None, ["2", "a"]])
+def test_header_false_reads_a_header_like_first_row_as_a_word(tmp_path, words):
+    # dim 1 and a word "2" with value 1: "2 1" looks like a header of 2 rows.
+    path = write(tmp_path, "2 1\na 0.5\n")
+    guessed = load_glove(path)
+    assert guessed.words == ["a"] and guessed.report.header == (2, 1)
+    result = load_glove(path, words, header=False)
+    assert result.words == ["2", "a"] and result.report.header is None
+    np.testing.assert_array_equal(result.matrix, [[1], [0.5]])
+
+
+def test_header_true_takes_the_first_line_as_header_or_refuses(tmp_path):
+    path = write(tmp_path, "\n2 1\na 0.5\n")  # a blank line before it is fine
+    result = load_glove(path, header=True)
+    assert result.words == ["a"] and result.report.header == (2, 1)
+    with pytest.raises(ValueError, match=r"not a `count dim` header.*'the 0.1"):
+        load_glove(write(tmp_path, GLOVE, "plain.txt"), header=True)
+    with pytest.raises(TypeError, match="header='yes'"):
+        load_glove(path, header="yes")
+
+
+def test_cache_keys_of_header_options_differ(tmp_path):
+    path = write(tmp_path, "2 1\na 0.5\n")
+    cache = tmp_path / "cache"
+    assert load_glove(path, cache_dir=cache).words == ["a"]
+    result = load_glove(path, header=False, cache_dir=cache)
+    assert result.words == ["2", "a"] and not result.report.from_cache
+
+
 def test_fasttext_trailing_spaces_crlf_and_blank_lines(tmp_path):
     text = "3 3 \r\n\r\nthe 0.1 0.2 0.3 \r\ncat -1.5 2e-3 4 \r\n\n\r\ndog 7 8 9 \r\n"
     path = write(tmp_path, text, "f.vec")

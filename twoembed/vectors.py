@@ -68,7 +68,7 @@ _ALL_BLOCK_SIZE = 30 << 20
 # Blocks parsed at once. pandas' reader releases the GIL, so its calls run in
 # parallel with each other and with the token work of the main thread.
 _PARSE_THREADS = max(1, min(2, os.cpu_count() or 1))
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2  # 2: `header` joined the options
 # A field that reads as a number. When the fields between the first one and
 # the last `dim` are all numbers, the row has too many values; otherwise they
 # are part of a token containing spaces (glove.840B has ". . .").
@@ -624,18 +624,30 @@ def _parse_rows(piece: _Piece, dim: int) -> tuple[list[str | bytes], Matrix] | N
     return tokens, matrix
 
 
-def _detect(lines: list[bytes], dim: int | None) -> tuple[tuple[int, int] | None, int]:
-    """Finds a `count dim` header and the vector size from the first lines."""
+def _detect(
+    lines: list[bytes], dim: int | None, has_header: bool | None = None
+) -> tuple[tuple[int, int] | None, int]:
+    """Finds a `count dim` header and the vector size from the first lines.
+
+    `has_header` None guesses; True requires a header (ValueError if the
+    first line is not one); False reads the first line as data.
+    """
     data = [s for s in (line.rstrip() for line in lines[:64]) if s]
     header = None
-    if data:
+    if data and has_header is not False:
         fields = data[0].split(b" ")
         if len(fields) == 2 and all(_is_int(f) for f in fields):
             count, size = int(fields[0]), int(fields[1])
             following = data[1].count(b" ") if len(data) > 1 else size
-            if size >= 1 and following >= size:
+            if size >= 1 and (has_header or following >= size):
                 header = (count, size)
                 data = data[1:]
+        if header is None and has_header:
+            first = data[0][:80].decode("utf-8", "replace")
+            raise ValueError(
+                "the first line is not a `count dim` header (two integers, "
+                f"dim >= 1), as header=True says. Received: first line {first!r}"
+            )
     if dim is None:
         if header is not None:
             dim = header[1]
@@ -1202,6 +1214,7 @@ def load_glove(
     dim: int | None = None,
     on_bad_row: Literal["raise", "skip"] = "raise",
     invalid_utf8: Literal["replace", "skip"] = "replace",
+    header: bool | None = None,
     cache_dir: PathLike | None = None,
     verbose: int = 1,
 ) -> LoadedVectors:
@@ -1225,6 +1238,10 @@ def load_glove(
             With `words`, only rows of requested words are parsed and checked.
         invalid_utf8: a token with invalid UTF-8 is decoded with U+FFFD
             (`"replace"`) or dropped (`"skip"`); both are counted.
+        header: whether the first line is a word2vec/fastText `count dim`
+            header. None detects it: two integers followed by a line with at
+            least `dim` values. Only a 1-value file can fool that (its row
+            `"2 1"` looks like a header); say True or False there.
         cache_dir: opt-in cache. The result is stored there as `.npy` (read
             back memory-mapped, copy-on-write: changing it in place leaves
             the cache alone) plus JSON, keyed by the file's path, size and
@@ -1263,6 +1280,10 @@ def load_glove(
         isinstance(dim, bool) or not isinstance(dim, int) or dim < 1
     ):
         raise ValueError(f"`dim` must be a positive int or None. Received: dim={dim!r}")
+    if header is not None and not isinstance(header, bool):
+        raise TypeError(
+            f"`header` must be True, False or None. Received: header={header!r}"
+        )
     if member is None and dim is not None and path.lower().endswith(".zip"):
         member = dim
     if not os.path.exists(path):
@@ -1276,6 +1297,7 @@ def load_glove(
             "dim": dim,
             "on_bad_row": on_bad_row,
             "invalid_utf8": invalid_utf8,
+            "header": header,
         }
         key = _cache_key(path, member, requested, options)
         raw = _cache_read(cache_dir, key)
@@ -1291,6 +1313,7 @@ def load_glove(
                 dim,
                 on_bad_row,
                 invalid_utf8,
+                header,
                 verbose,
             )
         except (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile) as error:
@@ -1330,6 +1353,7 @@ def _read(
     dim: int | None,
     on_bad_row: str,
     invalid_utf8: str,
+    has_header: bool | None,
     verbose: int,
 ) -> tuple[_Raw, str]:
     with contextlib.ExitStack() as closing:
@@ -1348,7 +1372,10 @@ def _read(
             first.extend(_lines(chunk))
             if sum(1 for line in first if line.strip()) >= 2:
                 break
-        header, found_dim = _detect(first, dim)
+        try:
+            header, found_dim = _detect(first, dim, has_header)
+        except ValueError as error:
+            raise ValueError(f"{label}: {error}") from None
         nonblank = sum(1 for line in first if line.strip())
         if nonblank == 0:
             raise ValueError(f"{label} is empty: it holds no vectors.")
