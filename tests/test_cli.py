@@ -110,6 +110,9 @@ def test_native_info_records_are_dropped_and_everything_else_kept_in_order():
         (["python", "-m", "pytest"], "/venv/bin/pytest", False),
         (["python", "train.py", "-m", "twoembed"], "train.py", False),
         (["python", "-c", "import twoembed", "-m", "twoembed"], "-c", False),
+        (["python", "-Bm", "twoembed"], "-m", True),
+        (["python", "-I", "-m", "twoembed.cli", "demo"], "-m", True),
+        (["python", "-m", "twoembedded"], "-m", False),
     ],
 )
 def test_only_the_command_line_launch_quiets_the_native_start(
@@ -129,16 +132,36 @@ def test_quiet_start_drops_native_info_and_keeps_python_output_and_native_errors
 
     monkeypatch.setattr(_startup, "launched_as_cli", lambda: True)
     with _startup.quiet_native_start():
+        os.write(2, b"W0000 00:00:1.4 7 w.cc:1] native warning\n")
         os.write(2, b"I0000 00:00:1.5 7 a.cc:1] native info\nits second line\n")
         sys.stderr.write("UserWarning: from Python\n")  # as `warnings` does
         print("python line", file=sys.stderr)
         os.write(2, b"E0000 00:00:1.6 7 b.cc:2] native error\n")
-    err = capfd.readouterr().err
-    assert "native info" not in err and "its second line" not in err
-    assert "UserWarning: from Python" in err and "python line" in err
-    assert err.endswith("E0000 00:00:1.6 7 b.cc:2] native error\n")
+    # Python's lines come out as written; native ones when the block ends.
+    assert capfd.readouterr().err == (
+        "UserWarning: from Python\n"
+        "python line\n"
+        "W0000 00:00:1.4 7 w.cc:1] native warning\n"
+        "E0000 00:00:1.6 7 b.cc:2] native error\n"
+    )
     os.write(2, b"after\n")  # fd 2 is restored
     assert capfd.readouterr().err == "after\n"
+
+
+def test_a_log_handler_made_during_the_quiet_start_still_writes_after_it(
+    monkeypatch, capfd
+):
+    import logging
+
+    from twoembed import _startup
+
+    monkeypatch.setattr(_startup, "launched_as_cli", lambda: True)
+    with _startup.quiet_native_start():
+        handler = logging.StreamHandler(sys.stderr)  # as TensorFlow's logger does
+    record = logging.makeLogRecord({"msg": "a warning from TensorFlow"})
+    handler.emit(record)
+    handler.flush()
+    assert capfd.readouterr().err == "a warning from TensorFlow\n"
 
 
 @pytest.fixture(scope="module")

@@ -21,22 +21,26 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterator
+from typing import Any
 
 # absl/glog records: "I0000 00:00:1795977332.413955    2049 port.cc:153] ..."
 _RECORD = re.compile(rb"^[IWEF]\d{4} ")
 _BANNER = b"WARNING: All log messages before absl::InitializeLog() is called"
 _SCRIPT_NAMES = ("twoembed", "twoembed.exe", "twoembed-script.py")
+_MODULE_NAMES = ("twoembed", "twoembed.__main__", "twoembed.cli")
+_M_OPTION = re.compile(r"-[bBdEiIOPqRsSuvx]*m(.*)")
 
 
 def launched_as_cli() -> bool:
     """Whether this process is `twoembed ...` or `python -m twoembed ...`."""
     argv0 = sys.argv[0] if sys.argv else ""
     if argv0 == "-m":  # its value while `python -m NAME` imports NAME's package
-        for i, arg in enumerate(sys.orig_argv):
-            if arg == "-m":
-                return sys.orig_argv[i + 1 : i + 2] == ["twoembed"]
-            if arg.startswith("-m"):  # python -mtwoembed
-                return arg == "-mtwoembed"
+        for i, arg in enumerate(sys.orig_argv[1:], start=1):
+            # -m alone or last in a group of one-letter flags: -m, -Im, -mNAME
+            found = _M_OPTION.fullmatch(arg)
+            if found:
+                name = found.group(1) or "".join(sys.orig_argv[i + 1 : i + 2])
+                return name in _MODULE_NAMES
         return False
     return os.path.basename(argv0).lower() in _SCRIPT_NAMES
 
@@ -60,6 +64,27 @@ def drop_info_records(text: bytes) -> bytes:
     return b"".join(kept)
 
 
+class _Forward:
+    """A stand-in for `sys.stderr` whose target can be swapped.
+
+    Whatever grabs `sys.stderr` during the imports (TensorFlow's logging
+    handler does) keeps working after the block: it then writes to the
+    restored stderr instead of the closed stream of the block.
+    """
+
+    def __init__(self, target: Any):
+        self.target = target
+
+    def write(self, text: str) -> int:
+        return self.target.write(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.target, name)
+
+
 @contextlib.contextmanager
 def quiet_native_start() -> Iterator[None]:
     """Drops native INFO records written to stderr inside the block, when
@@ -75,7 +100,8 @@ def quiet_native_start() -> Iterator[None]:
         return
     stack = contextlib.ExitStack()
     try:
-        sys.stderr.flush()
+        python_stderr = sys.stderr
+        python_stderr.flush()
         capture = stack.enter_context(tempfile.TemporaryFile())
         saved = os.dup(2)
         stack.callback(os.close, saved)
@@ -84,33 +110,38 @@ def quiet_native_start() -> Iterator[None]:
                 saved,
                 "w",
                 closefd=False,
-                encoding=sys.stderr.encoding,
-                errors=sys.stderr.errors,
+                encoding=python_stderr.encoding,
+                errors=python_stderr.errors,
                 buffering=1,
             )
         )
-    except (OSError, ValueError, AttributeError):
+    except Exception:  # any odd stderr: start without the filter
         stack.close()
         yield
         return
+    forward = _Forward(real)
+    had_faulthandler = faulthandler.is_enabled()
     with stack:
-        python_stderr = sys.stderr
-        had_faulthandler = faulthandler.is_enabled()
-        os.dup2(capture.fileno(), 2)
-        sys.stderr = real  # Python's output goes straight to the real stderr
-        faulthandler.enable(file=real)
         try:
+            os.dup2(capture.fileno(), 2)
+            sys.stderr = forward  # Python's output goes straight to the real stderr
+            faulthandler.enable(file=real)
             yield
         finally:
-            real.flush()
+            with contextlib.suppress(Exception):
+                real.flush()
             os.dup2(saved, 2)
-            sys.stderr = python_stderr
+            forward.target = sys.stderr = python_stderr
             faulthandler.disable()
             if had_faulthandler:
                 faulthandler.enable()
             capture.seek(0)
             kept = drop_info_records(capture.read())
             if kept:
-                with contextlib.suppress(OSError, ValueError, AttributeError):
-                    python_stderr.buffer.write(kept)
+                with contextlib.suppress(Exception):
                     python_stderr.flush()
+                    if hasattr(python_stderr, "buffer"):
+                        python_stderr.buffer.write(kept)
+                        python_stderr.flush()
+                    else:
+                        python_stderr.write(kept.decode("utf-8", "replace"))
