@@ -72,10 +72,27 @@ def test_header_true_takes_the_first_line_as_header_or_refuses(tmp_path):
     path = write(tmp_path, "\n2 1\na 0.5\n")  # a blank line before it is fine
     result = load_glove(path, header=True)
     assert result.words == ["a"] and result.report.header == (2, 1)
-    with pytest.raises(ValueError, match=r"not a `count dim` header.*'the 0.1"):
+    with pytest.raises(ValueError, match=r"header=True, but .*'the 0.1"):
         load_glove(write(tmp_path, GLOVE, "plain.txt"), header=True)
     with pytest.raises(TypeError, match="header='yes'"):
         load_glove(path, header="yes")
+
+
+@pytest.mark.parametrize("words", [None, ["the"]])
+def test_header_false_on_a_word2vec_file_says_the_first_line_looks_like_one(
+    tmp_path, words
+):
+    path = write(tmp_path, "3 3\n" + GLOVE, "w.vec")
+    with pytest.raises(ValueError, match=r"w.vec: header=False, but .*'3 3'"):
+        load_glove(path, words, header=False)
+
+
+def test_header_is_found_after_many_blank_lines(tmp_path):
+    path = write(tmp_path, "\n" * 100 + "3 3\n" + GLOVE, "w.vec")
+    for header in (None, True):
+        result = load_glove(path, header=header)
+        assert result.words == ["the", "cat", "dog"]
+        assert result.report.header == (3, 3)
 
 
 def test_cache_keys_of_header_options_differ(tmp_path):
@@ -334,7 +351,7 @@ def test_cache_entries_of_an_older_version_of_the_file_are_deleted(tmp_path):
 def test_cache_prune_keeps_entries_of_newer_twoembed_and_stops_if_file_moved_on(
     tmp_path,
 ):
-    from twoembed.vectors import _cache_key, _cache_prune
+    from twoembed.vectors import _cache_key, _cache_prune, _cache_write, _Raw
 
     path = write(tmp_path, GLOVE)
     cache = tmp_path / "cache"
@@ -348,15 +365,18 @@ def test_cache_prune_keeps_entries_of_newer_twoembed_and_stops_if_file_moved_on(
     )
     read_key = _cache_key(str(path), None, None, {})
 
-    path.write_text(GLOVE.replace("dog 7", "dog 70"))  # changed while being read
+    # The file changes while a slow reader holds `read_key`; a faster process
+    # caches the new version meanwhile.
+    path.write_text(GLOVE.replace("dog 7", "dog 70"))
+    assert not load_glove(path, cache_dir=cache).report.from_cache
+    current = set(cache.iterdir()) - {meta, meta.with_name(meta.stem + ".npy")}
+    assert len(current) == 4  # newer.json/.npy and the new version's pair
+    _cache_write(
+        str(cache), read_key, _Raw([], np.zeros((0, 3)), 3, None, 0, [], 0, 0, [])
+    )
     _cache_prune(str(cache), read_key)
-    assert len(list(cache.glob("*.npy"))) == 2  # a stale key prunes nothing
-
-    _cache_prune(str(cache), _cache_key(str(path), None, None, {}))
-    assert sorted(p.name for p in cache.iterdir()) == [
-        "vec.txt-newer.json",
-        "vec.txt-newer.npy",
-    ]
+    assert set(cache.iterdir()) == current  # the stale key wrote and pruned nothing
+    assert load_glove(path, cache_dir=cache).report.from_cache
 
 
 def test_stale_cache_is_never_used(tmp_path):

@@ -38,6 +38,7 @@ import functools
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import mmap
 import os
@@ -624,6 +625,16 @@ def _parse_rows(piece: _Piece, dim: int) -> tuple[list[str | bytes], Matrix] | N
     return tokens, matrix
 
 
+def _shorten(line: bytes, limit: int = 80) -> str:
+    text = line[:limit].decode("utf-8", "replace")
+    return text + "..." if len(line) > limit else text
+
+
+def _looks_like_header(line: bytes) -> bool:
+    fields = line.split(b" ")
+    return len(fields) == 2 and all(_is_int(f) for f in fields)
+
+
 def _detect(
     lines: list[bytes], dim: int | None, has_header: bool | None = None
 ) -> tuple[tuple[int, int] | None, int]:
@@ -632,21 +643,31 @@ def _detect(
     `has_header` None guesses; True requires a header (ValueError if the
     first line is not one); False reads the first line as data.
     """
-    data = [s for s in (line.rstrip() for line in lines[:64]) if s]
+    # The first 64 non-blank lines (blank lines first do not count).
+    data = list(itertools.islice((s for s in map(bytes.rstrip, lines) if s), 64))
     header = None
     if data and has_header is not False:
-        fields = data[0].split(b" ")
-        if len(fields) == 2 and all(_is_int(f) for f in fields):
-            count, size = int(fields[0]), int(fields[1])
+        if _looks_like_header(data[0]):
+            count, size = (int(f) for f in data[0].split(b" "))
             following = data[1].count(b" ") if len(data) > 1 else size
             if size >= 1 and (has_header or following >= size):
                 header = (count, size)
                 data = data[1:]
         if header is None and has_header:
-            first = data[0][:80].decode("utf-8", "replace")
             raise ValueError(
-                "the first line is not a `count dim` header (two integers, "
-                f"dim >= 1), as header=True says. Received: first line {first!r}"
+                "header=True, but the first non-blank line is not a `count dim` "
+                "header (two integers, dim >= 1). Pass header=None to detect "
+                f"it. Received: first line {_shorten(data[0])!r}"
+            )
+    elif data and _looks_like_header(data[0]):
+        # header=False: say why its first row will not read as `dim` values.
+        rows = collections.Counter(s.count(b" ") for s in data[1:])
+        if rows and rows.most_common(1)[0][0] != 1:
+            raise ValueError(
+                "header=False, but the first non-blank line looks like a "
+                "word2vec/fastText `count dim` header, and the rows after it "
+                "hold more than one value. Pass header=None or True. Received: "
+                f"first line {_shorten(data[0])!r}"
             )
     if dim is None:
         if header is not None:
@@ -1144,6 +1165,12 @@ def _cache_read(cache_dir: str, key: dict) -> _Raw | None:
 
 
 def _cache_write(cache_dir: str, key: dict, raw: _Raw) -> None:
+    try:
+        stat = os.stat(key["path"])
+    except OSError:
+        return
+    if (stat.st_size, stat.st_mtime_ns) != (key["size"], key["mtime_ns"]):
+        return  # the file changed while it was read: this entry is dead already
     os.makedirs(cache_dir, exist_ok=True)
     npy, meta = _cache_paths(cache_dir, key)
     stored = dataclasses.asdict(raw)
