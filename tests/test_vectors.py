@@ -87,6 +87,13 @@ def test_header_false_on_a_word2vec_file_says_the_first_line_looks_like_one(
         load_glove(path, words, header=False)
 
 
+def test_a_dim_that_contradicts_the_header_is_refused(tmp_path):
+    path = write(tmp_path, "3 3\n" + GLOVE, "w.vec")
+    assert load_glove(path, dim=3).words == ["the", "cat", "dog"]
+    with pytest.raises(ValueError, match=r"header says vectors of dim 3, but dim=4"):
+        load_glove(path, dim=4)
+
+
 def test_header_is_found_after_many_blank_lines(tmp_path):
     path = write(tmp_path, "\n" * 100 + "3 3\n" + GLOVE, "w.vec")
     for header in (None, True):

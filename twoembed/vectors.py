@@ -1403,6 +1403,12 @@ def _read(
             header, found_dim = _detect(first, dim, has_header)
         except ValueError as error:
             raise ValueError(f"{label}: {error}") from None
+        if header is not None and dim is not None and header[1] != dim:
+            raise ValueError(
+                f"{label}: its `count dim` header says vectors of dim "
+                f"{header[1]}, but dim={dim} was passed. Pass dim=None to "
+                f"use the header's. Received: header {header[0]} {header[1]}"
+            )
         nonblank = sum(1 for line in first if line.strip())
         if nonblank == 0:
             raise ValueError(f"{label} is empty: it holds no vectors.")
