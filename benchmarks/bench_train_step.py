@@ -75,7 +75,9 @@ import numpy as np
 import twoembed
 
 VARIANTS = ("floor", "bound", "recipe", "twoembed", "trainable")
-BLOCKS = ("twoembed",)
+# Blocks: the shipped one, and (only when asked for with --variants) the same
+# with frozen_dtype="float16".
+BLOCKS = ("twoembed", "twoembed_f16")
 HEADS = ("pool", "conv")
 MODES = ("default", "xla")
 SLOW_VARIANTS = frozenset({"trainable"})
@@ -171,11 +173,15 @@ def front_recipe(setup: Setup, ids: keras.KerasTensor) -> keras.KerasTensor:
     return keras.layers.Add()([frozen, special])
 
 
-def build_twoembed(setup: Setup) -> tuple[keras.KerasTensor, keras.KerasTensor]:
+def build_twoembed(
+    setup: Setup, frozen_dtype: str = "float32"
+) -> tuple[keras.KerasTensor, keras.KerasTensor]:
     words = [f"w{i}" for i in range(setup.rows)]
     special_tokens = [f"<s{j}>" for j in range(setup.specials)]
     matrix = setup.table[1 : setup.rows + 1]  # a view: no copy
-    return twoembed.build_embedding_block(words, matrix, special_tokens)
+    return twoembed.build_embedding_block(
+        words, matrix, special_tokens, frozen_dtype=frozen_dtype
+    )
 
 
 FRONTS: dict[str, Callable[[Setup, keras.KerasTensor], keras.KerasTensor]] = {
@@ -199,7 +205,8 @@ def add_head(head: str, vectors: keras.KerasTensor) -> keras.KerasTensor:
 
 def build_model(setup: Setup, variant: str, head: str, mode: str) -> keras.Model:
     if variant in BLOCKS:
-        inputs, vectors = build_twoembed(setup)
+        dtype = "float16" if variant == "twoembed_f16" else "float32"
+        inputs, vectors = build_twoembed(setup, dtype)
     else:
         inputs = keras.Input(shape=(None,), dtype="int32", name="ids")
         vectors = FRONTS[variant](setup, inputs)
@@ -267,7 +274,7 @@ def print_ratios(table: dict[tuple[str, str], dict[str, float]]) -> None:
         ("trainable/bound", lambda r, b: _ratio(r, "trainable", "bound")),
     ]
     print(
-        f"{'head':5} {'mode':8} {'block':10}" + "".join(f" {c:>16}" for c, _ in columns)
+        f"{'head':5} {'mode':8} {'block':13}" + "".join(f" {c:>16}" for c, _ in columns)
     )
     for (head, mode), res in table.items():
         for block in BLOCKS:
@@ -275,7 +282,7 @@ def print_ratios(table: dict[tuple[str, str], dict[str, float]]) -> None:
                 continue
             cells = [f(res, block) for _, f in columns]
             text = "".join(" " * 17 if c is None else f" {c:15.2f}x" for c in cells)
-            print(f"{head:5} {mode:8} {block:10}{text}")
+            print(f"{head:5} {mode:8} {block:13}{text}")
 
 
 def print_targets(table: dict[tuple[str, str], dict[str, float]]) -> None:
@@ -332,8 +339,10 @@ def main() -> None:
     parser.add_argument(
         "--variants",
         nargs="+",
-        choices=VARIANTS,
+        choices=(*VARIANTS, "twoembed_f16"),
         default=list(VARIANTS),
+        help="front ends to time (default: all but twoembed_f16, the block "
+        "with frozen_dtype='float16')",
     )
     args = parser.parse_args()
     variants = tuple(args.variants)
