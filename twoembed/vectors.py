@@ -505,6 +505,21 @@ def _read_booleans(matrix: Matrix, text: bytes, values_only: bool) -> bool:
     return pattern.search(text) is not None
 
 
+# pandas.read_csv settings of both fast parsers: split on single spaces, with
+# no quoting, comments, NA words or blank-line skipping, so that any row it
+# accepts is one np.loadtxt would read the same way.
+_READ_CSV_OPTIONS = {
+    "sep": " ",
+    "header": None,
+    "index_col": False,
+    "engine": "c",
+    "quoting": csv.QUOTE_NONE,
+    "comment": None,
+    "na_filter": False,
+    "skip_blank_lines": False,
+}
+
+
 def _parse_fast(text: bytes, rows: int, dim: int) -> Matrix | None:
     """Parses `rows` lines of `dim` numbers each, or None if that fails.
 
@@ -524,18 +539,7 @@ def _parse_fast(text: bytes, rows: int, dim: int) -> Matrix | None:
     if text.startswith(b"\xef\xbb\xbf") or b"\0" in text:
         return None
     try:
-        frame = read_csv(
-            io.BytesIO(text),
-            sep=" ",
-            header=None,
-            index_col=False,
-            dtype=np.float32,
-            engine="c",
-            quoting=csv.QUOTE_NONE,
-            comment=None,
-            na_filter=False,
-            skip_blank_lines=False,
-        )
+        frame = read_csv(io.BytesIO(text), dtype=np.float32, **_READ_CSV_OPTIONS)
         matrix = frame.to_numpy()
     except Exception:  # any failure means "take the careful path"
         return None
@@ -600,16 +604,7 @@ def _parse_rows(piece: _Piece, dim: int) -> tuple[list[str | bytes], Matrix] | N
         return None
     try:
         frame = read_csv(
-            _PieceReader(piece),
-            sep=" ",
-            header=None,
-            index_col=False,
-            dtype=_row_dtypes(dim),
-            engine="c",
-            quoting=csv.QUOTE_NONE,
-            comment=None,
-            na_filter=False,
-            skip_blank_lines=False,
+            _PieceReader(piece), dtype=_row_dtypes(dim), **_READ_CSV_OPTIONS
         )
         if frame.shape[1] != dim + 1:
             return None
