@@ -322,9 +322,10 @@ def _fill_frozen_table(variable: Any, matrix: np.ndarray) -> None:
         with torch.no_grad():
             table = variable.value
             for row, rows in chunks():
-                # A copy of the chunk: torch refuses negative strides and warns
-                # on a read-only view of the caller's array.
-                table[row : row + len(rows)].copy_(torch.from_numpy(np.array(rows)))
+                # torch refuses negative strides and warns on a read-only
+                # view of the caller's array: copy the chunk only then.
+                rows = np.require(rows, requirements=("C", "W"))
+                table[row : row + len(rows)].copy_(torch.from_numpy(rows))
     else:  # e.g. numpy: one padded copy
         table = np.zeros(tuple(variable.shape), dtype=dtype)
         table[1 : n + 1] = matrix
