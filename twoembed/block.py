@@ -22,7 +22,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from twoembed.vocab import Vocabulary, check_max_len
+from twoembed._checks import check_max_len
+from twoembed.vocab import Vocabulary
 
 __all__ = [
     "PinFirstRow",

@@ -18,10 +18,11 @@ from typing import TextIO
 import keras
 import numpy as np
 
+from twoembed._files import PathLike
 from twoembed.block import build_embedding_block
 from twoembed.export import merged_matrix
 from twoembed.vectors import load_glove
-from twoembed.vocab import PathLike, Vocabulary
+from twoembed.vocab import Vocabulary
 
 __all__ = [
     "SPECIAL_TOKENS",

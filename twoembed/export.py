@@ -8,9 +8,10 @@ from typing import Any
 import keras
 import numpy as np
 
+from twoembed._files import PathLike
 from twoembed.block import shift_ids
 from twoembed.vectors import token_reads_back
-from twoembed.vocab import PathLike, Vocabulary
+from twoembed.vocab import Vocabulary
 
 __all__ = ["block_names", "export_vectors", "merged_matrix"]
 

@@ -14,8 +14,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
+    from twoembed._files import PathLike
     from twoembed.demo import DemoResult
-    from twoembed.vocab import PathLike
 
 __all__ = ["write_demo_plots"]
 

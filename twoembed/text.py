@@ -17,7 +17,8 @@ from typing import Any
 import keras
 from keras import ops
 
-from twoembed.vocab import Vocabulary, check_max_len
+from twoembed._checks import check_max_len
+from twoembed.vocab import Vocabulary
 
 __all__ = ["build_text_encoder", "remap_lookup_ids", "tokenize"]
 

@@ -49,15 +49,16 @@ import warnings
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import IO, Literal, Union
+from typing import IO, Literal
 
 import numpy as np
 
-from twoembed.vocab import Vocabulary, check_tokens
+from twoembed._checks import check_tokens
+from twoembed._files import PathLike, atomic_write
+from twoembed.vocab import Vocabulary
 
 __all__ = ["LoadReport", "LoadedVectors", "load_glove"]
 
-PathLike = Union[str, "os.PathLike[str]"]
 Matrix = np.ndarray
 
 _BLOCK_SIZE = 1 << 20  # 1 MiB: large enough to amortise, small enough for L2/L3
@@ -1173,14 +1174,10 @@ def _cache_write(cache_dir: str, key: dict, raw: _Raw) -> None:
     stored["key"] = key
     # The metadata, written last and atomically, is what marks a cache entry
     # as complete: a crash mid-write leaves no entry that looks valid.
-    for target, write in (
-        (npy, lambda f: np.save(f, raw.matrix)),
-        (meta, lambda f: f.write(json.dumps(stored).encode("utf-8"))),
-    ):
-        tmp = f"{target}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            write(f)
-        os.replace(tmp, target)
+    with atomic_write(npy) as f:
+        np.save(f, raw.matrix)
+    with atomic_write(meta) as f:
+        f.write(json.dumps(stored).encode("utf-8"))
     _cache_prune(cache_dir, key)
 
 

@@ -14,66 +14,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Sequence
-from typing import Union
 
 import numpy as np
 
-PathLike = Union[str, "os.PathLike[str]"]
+from twoembed._checks import check_max_len, check_tokens
+from twoembed._files import PathLike, atomic_write
+
 _FORMAT = "twoembed.Vocabulary"
 
 __all__ = ["Vocabulary"]
-
-
-def check_max_len(max_len: object) -> int | None:
-    """Returns `max_len` as an int (or None), refusing non-ints and values < 1."""
-    if max_len is None:
-        return None
-    if isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer)):
-        raise TypeError(
-            f"`max_len` must be an int or None. Received: max_len={max_len!r} "
-            f"of type {type(max_len).__name__}"
-        )
-    if max_len < 1:
-        raise ValueError(f"`max_len` must be at least 1. Received: max_len={max_len}")
-    return int(max_len)
-
-
-def check_tokens(tokens: Iterable[str], what: str, unique: bool = True) -> list[str]:
-    """Returns `tokens` as a new list, refusing non-strings, text that cannot
-    be UTF-8, and (if `unique`) duplicates."""
-    if isinstance(tokens, (str, bytes)):
-        raise TypeError(
-            f"`{what}` must be a sequence of strings, not a single string. "
-            f"Received: {what}={tokens!r}"
-        )
-    try:
-        tokens = list(tokens)
-    except TypeError:
-        raise TypeError(
-            f"`{what}` must be a sequence of strings. "
-            f"Received: {what} of type {type(tokens).__name__}"
-        ) from None
-    seen: dict[str, int] = {}
-    for position, token in enumerate(tokens):
-        if not isinstance(token, str):
-            raise TypeError(
-                f"Every entry of `{what}` must be a str. Received: "
-                f"{what}[{position}]={token!r} of type {type(token).__name__}"
-            )
-        try:
-            token.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError(
-                f"`{what}[{position}]`={token!r} cannot be written as UTF-8 (it "
-                "holds a lone surrogate); decode your text with errors='replace'."
-            ) from None
-        if unique and token in seen:
-            raise ValueError(
-                f"`{what}` holds {token!r} twice, at positions {seen[token]} "
-                f"and {position}; every token needs exactly one id."
-            )
-        seen[token] = position
-    return tokens
 
 
 class Vocabulary:
@@ -184,16 +133,8 @@ class Vocabulary:
             "words": list(self._words),
             "special_tokens": list(self._special_tokens),
         }
-        # Write a temporary file, then rename: an earlier file at `path` is
-        # never left half-overwritten.
-        temporary = f"{os.fspath(path)}.tmp-{os.getpid()}"
-        try:
-            with open(temporary, "w", encoding="utf-8") as f:
-                json.dump(data, f, ensure_ascii=False)
-            os.replace(temporary, path)
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
+        with atomic_write(path, "w") as f:
+            json.dump(data, f, ensure_ascii=False)
 
     @classmethod
     def load(cls, path: PathLike) -> Vocabulary:
