@@ -16,7 +16,7 @@ with quiet_native_start():  # Keras imports TensorFlow, which logs from C++
     from twoembed.block import build_embedding_block
     from twoembed.export import block_names, export_vectors, merged_matrix
     from twoembed.text import build_text_encoder, tokenize
-    from twoembed.vectors import LoadedVectors, LoadReport, load_glove
+    from twoembed.vectors import LoadedVectors, LoadReport, load_glove, load_vectors
     from twoembed.vocab import Vocabulary
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "build_text_encoder",
     "export_vectors",
     "load_glove",
+    "load_vectors",
     "merged_matrix",
     "tokenize",
 ]

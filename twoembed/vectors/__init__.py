@@ -12,8 +12,14 @@ found, what was expected.
 
 Where things live:
 
-- `load`: `load_glove` and `load`, the entry point: argument checks, the
-  cache, dispatch to a format's reader (`READERS`), the report.
+- `load`: `load_vectors` (alias `load_glove`) and `load`, the entry point:
+  argument checks, the cache, dispatch to a format's reader (`READERS`),
+  the report. `detect` tells the format from a file's first bytes.
+- Formats: `text_format` (text), `word2vec_binary` (word2vec's C binary),
+  `fasttext_bin` (fastText `.bin` models, subwords), `in_memory` (gensim
+  `KeyedVectors` or `(words, matrix)`); `wanted` holds what every filtered
+  reader shares: the requested words' slots, their order, the lowercase
+  fallback.
 - `options`: `LoadOptions`, everything that travels through one load.
 - `text_format`: the text format's reader; `sources` opens and decompresses
   files and cuts them into blocks; `header` detects the `count dim` header
@@ -44,8 +50,14 @@ Example:
 ...                                                        # doctest: +SKIP
 """
 
-from twoembed.vectors.load import load_glove
+from twoembed.vectors.load import load_glove, load_vectors
 from twoembed.vectors.result import LoadedVectors, LoadReport
 from twoembed.vectors.rows import token_reads_back
 
-__all__ = ["LoadReport", "LoadedVectors", "load_glove", "token_reads_back"]
+__all__ = [
+    "LoadReport",
+    "LoadedVectors",
+    "load_glove",
+    "load_vectors",
+    "token_reads_back",
+]

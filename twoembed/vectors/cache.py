@@ -73,6 +73,8 @@ def cache_read(cache_dir: str, key: dict) -> RawVectors | None:
         stored["duplicates"],
         stored["invalid_utf8"],
         stored["skipped_rows"],
+        stored.get("from_subwords", []),
+        stored.get("source"),
     )
 
 

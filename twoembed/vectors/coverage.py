@@ -30,6 +30,7 @@ def make_report(
     corpus: dict[str, int] | None,
     from_cache: bool,
     seconds: float,
+    format: str = "text",
 ) -> LoadReport:
     found = set(raw.words)
     missing: list[str] = []
@@ -69,4 +70,6 @@ def make_report(
         missing_counts=tuple(missing_counts),
         from_cache=from_cache,
         seconds=seconds,
+        format=format,
+        from_subwords=tuple(raw.from_subwords),
     )

@@ -1,4 +1,5 @@
-"""`load_glove`: checks its arguments, asks the cache or a format's reader, reports."""
+"""`load_vectors` (alias `load_glove`): checks its arguments, detects the
+format, asks the cache or the format's reader, reports."""
 
 from __future__ import annotations
 
@@ -15,21 +16,31 @@ from twoembed._checks import check_tokens
 from twoembed._files import PathLike
 from twoembed.vectors.cache import cache_key, cache_read, cache_write
 from twoembed.vectors.coverage import check_counts, make_report
+from twoembed.vectors.detect import FORMATS, check_format
+from twoembed.vectors.fasttext_bin import Model, read_fasttext
+from twoembed.vectors.in_memory import is_in_memory, read_in_memory
 from twoembed.vectors.options import LoadOptions
 from twoembed.vectors.result import LoadedVectors, RawVectors
 from twoembed.vectors.sources import kind
 from twoembed.vectors.text_format import read_text
+from twoembed.vectors.word2vec_binary import read_word2vec
 
 # A format's reader: (path, words or None, options) -> (rows, label).
 Reader = Callable[[str, "list[str] | None", LoadOptions], "tuple[RawVectors, str]"]
-READERS: dict[str, Reader] = {"text": read_text}
+READERS: dict[str, Reader] = {
+    "text": read_text,
+    "word2vec-binary": read_word2vec,
+    "fasttext": read_fasttext,
+}
 
 
-def load_glove(
-    path: PathLike,
+def load_vectors(
+    path: PathLike | object,
     words: Iterable[str] | None = None,
     *,
     counts: Mapping[str, int] | Iterable[str] | None = None,
+    format: Literal["auto", "text", "word2vec-binary", "fasttext"] = "auto",
+    subwords: bool = True,
     lowercase_fallback: bool = False,
     member: str | int | None = None,
     dim: int | None = None,
@@ -39,16 +50,28 @@ def load_glove(
     cache_dir: PathLike | None = None,
     verbose: int = 1,
 ) -> LoadedVectors:
-    """Loads word vectors from a GloVe, word2vec or fastText text file.
+    """Loads word vectors from a file (text, word2vec binary, fastText
+    `.bin`) or from memory. `load_glove` is this same function.
 
     Args:
-        path: a `.txt`/`.vec` file, optionally `.gz`, `.bz2` or `.zip`. A
-            word2vec/fastText `count dim` first line is detected and skipped.
+        path: a GloVe/word2vec/fastText text file (`.txt`/`.vec`), a
+            word2vec binary (`.bin`), each optionally `.gz`, `.bz2` or in a
+            `.zip`, or a fastText model `.bin`. A `count dim` first line is
+            detected and skipped. Or vectors in memory: an object with
+            `index_to_key` and `vectors` (gensim's `KeyedVectors`), or a
+            `(words, matrix)` pair.
         words: the words to load, e.g. the corpus vocabulary. Only those the
             file has are returned, in this order, each once. None loads every
             row in file order.
         counts: corpus counts (a mapping word -> count, or an iterable of
             corpus tokens) for the token coverage and to order `missing`.
+        format: `"auto"` detects it from the content: fastText's magic
+            number (or a pre-2017 model's arguments), a `count dim` line
+            followed by binary rows, else text. Or name it; a binary file
+            read as `"text"` (or the reverse) is an error.
+        subwords: for a fastText `.bin`, requested words outside its
+            dictionary get fastText's vector from their character n-grams
+            (listed in `report.from_subwords`); False reports them missing.
         lowercase_fallback: a requested word the file lacks gets the vector
             of its lowercase form, if the file has that (as torchtext does).
         member: inside a zip holding several files, the member's name or its
@@ -59,7 +82,7 @@ def load_glove(
             With `words`, only rows of requested words are parsed and checked.
         invalid_utf8: a token with invalid UTF-8 is decoded with U+FFFD
             (`"replace"`) or dropped (`"skip"`); both are counted.
-        header: whether the first line is a word2vec/fastText `count dim`
+        header: for text files, whether the first line is a `count dim`
             header. None detects it: two integers followed by a line with at
             least `dim` values. Only a 1-value file can fool that (its row
             `"2 1"` looks like a header); say True or False there.
@@ -68,27 +91,32 @@ def load_glove(
             the cache alone) plus JSON, keyed by the file's path, size and
             mtime, the words and the options; an entry that does not match
             is never used, and those of an older version of the file are
-            deleted when a new one is written.
+            deleted when a new one is written. Not used for vectors in memory.
         verbose: 0 silences the progress line, which is otherwise shown on
             an interactive stderr when the load takes over 2 seconds.
 
     Returns:
         A `LoadedVectors` that unpacks as `(words, matrix)`, float32 matrix
-        of shape `(len(words), dim)`, with `.report` and `.missing`.
+        of shape `(len(words), dim)`, with `.report` and `.missing`, and for
+        a fastText `.bin` a `.subword_vectors(words)` function.
 
     Example:
 
-    >>> words, matrix = load_glove("glove.6B.50d.txt", ["the", "cat"])
+    >>> words, matrix = load_vectors("glove.6B.50d.txt", ["the", "cat"])
     ... # doctest: +SKIP
-    >>> matrix.shape  # doctest: +SKIP
-    (2, 50)
+    >>> result = load_vectors("cc.en.300.bin", corpus_words)  # doctest: +SKIP
+    >>> import numpy as np
+    >>> load_vectors((["a", "b"], np.eye(2)), ["b", "c"]).report.missing
+    ('c',)
     """
     return load(
         path,
         words,
         counts=counts,
         cache_dir=cache_dir,
+        format=format,
         options=LoadOptions(
+            subwords=subwords,
             lowercase_fallback=lowercase_fallback,
             member=member,
             dim=dim,
@@ -100,16 +128,19 @@ def load_glove(
     )
 
 
+load_glove = load_vectors
+
+
 def load(
-    path: PathLike,
+    path: PathLike | object,
     words: Iterable[str] | None = None,
     *,
     counts: Mapping[str, int] | Iterable[str] | None = None,
     cache_dir: PathLike | None = None,
     options: LoadOptions | None = None,
-    format: str = "text",
+    format: str = "auto",
 ) -> LoadedVectors:
-    """`load_glove` with its options in one object, for a format in `READERS`.
+    """`load_vectors` with its options in one object.
 
     Example:
 
@@ -117,40 +148,70 @@ def load(
     """
     started = time.perf_counter()
     options = LoadOptions() if options is None else options
-    path = os.fspath(path)
     requested = None if words is None else check_tokens(words, "words", unique=False)
     corpus = check_counts(counts)
-    if format not in READERS:
+    if format not in FORMATS:
         raise ValueError(
-            f"`format` must be one of {sorted(READERS)}. Received: format={format!r}"
+            f"`format` must be one of {FORMATS}. Received: format={format!r}"
         )
+    if is_in_memory(path):
+        raw, label = read_in_memory(path, requested, options)
+        report = make_report(
+            label,
+            raw,
+            requested,
+            corpus,
+            False,
+            time.perf_counter() - started,
+            "in-memory",
+        )
+        return LoadedVectors(list(raw.words), raw.matrix, report)
+    try:
+        path = os.fspath(path)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(
+            "`path` must be a file path, an object with `index_to_key` and "
+            f"`vectors`, or a (words, matrix) pair. Received: {type(path).__name__}"
+        ) from None
     if options.member is None and options.dim is not None and kind(path) == "zip":
         options = dataclasses.replace(options, member=options.dim)
     if not os.path.exists(path):
         raise FileNotFoundError(f"No vector file at {path!r}. Received: path={path!r}")
+    format = _read(check_format, path, options.member, format)
     raw, label, from_cache = _read_or_cached(
-        READERS[format], path, requested, options, cache_dir
+        format, path, requested, options, cache_dir
     )
     report = make_report(
-        label, raw, requested, corpus, from_cache, time.perf_counter() - started
+        label,
+        raw,
+        requested,
+        corpus,
+        from_cache,
+        time.perf_counter() - started,
+        format,
     )
-    return LoadedVectors(list(raw.words), raw.matrix, report)
+    subword_vectors = (
+        None if raw.source is None else Model(**raw.source).subword_vectors
+    )
+    return LoadedVectors(list(raw.words), raw.matrix, report, subword_vectors)
 
 
 def _read_or_cached(
-    reader: Reader,
+    format: str,
     path: str,
     requested: list[str] | None,
     options: LoadOptions,
     cache_dir: PathLike | None,
 ) -> tuple[RawVectors, str, bool]:
     """The rows from the cache if it holds them, else read (and cached)."""
+    reader = READERS[format]
     if cache_dir is None:
         return *_read(reader, path, requested, options), False
     cache_dir = os.path.expanduser(os.fspath(cache_dir))
-    key = cache_key(
-        path, options.member, requested, options.cache_options(requested is not None)
-    )
+    cached = options.cache_options(requested is not None)
+    if format != "text":  # text keys stay as 0.1.0 wrote them
+        cached = {**cached, "format": format, "subwords": options.subwords}
+    key = cache_key(path, options.member, requested, cached)
     raw = cache_read(cache_dir, key)
     if raw is not None:
         label = f"{path}:{options.member}" if kind(path) == "zip" else path
@@ -160,12 +221,11 @@ def _read_or_cached(
     return raw, label, False
 
 
-def _read(
-    reader: Reader, path: str, requested: list[str] | None, options: LoadOptions
-) -> tuple[RawVectors, str]:
-    """Runs `reader`, turning a corrupt archive's errors into a ValueError."""
+def _read(reader: Callable, path: str, *args: object):
+    """Runs `reader(path, ...)`, turning a corrupt archive's errors into a
+    ValueError."""
     try:
-        return reader(path, requested, options)
+        return reader(path, *args)
     except (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile) as error:
         raise ValueError(
             f"{path} is not a readable {kind(path)} file: {error}"

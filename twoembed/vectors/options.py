@@ -34,6 +34,7 @@ class LoadOptions:
     on_bad_row: Literal["raise", "skip"] = "raise"
     invalid_utf8: Literal["replace", "skip"] = "replace"
     header: bool | None = None
+    subwords: bool = True
     verbose: int = 1
     block_size: int = BLOCK_SIZE
     whole_file_block_size: int = WHOLE_FILE_BLOCK_SIZE
@@ -63,6 +64,11 @@ class LoadOptions:
             raise TypeError(
                 "`header` must be True, False or None. "
                 f"Received: header={self.header!r}"
+            )
+        if not isinstance(self.subwords, bool):
+            raise TypeError(
+                "`subwords` must be True or False. "
+                f"Received: subwords={self.subwords!r}"
             )
         if self.parser not in ("auto", "pandas", "numpy"):
             raise ValueError(

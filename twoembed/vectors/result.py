@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -29,6 +29,11 @@ class RawVectors:
     duplicates: int
     invalid_utf8: int
     skipped_rows: list[int]
+    # Requested words outside a fastText dictionary, built from n-grams.
+    from_subwords: list[str] = dataclasses.field(default_factory=list)
+    # Where a fastText model's matrix is (`fasttext_bin.Model` as a dict),
+    # for subword vectors after the load; None for other sources.
+    source: dict | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,9 +44,10 @@ class LoadReport:
         path: the file read (plus `:member` inside a zip).
         dim: the vector size.
         header: `(count, dim)` of a word2vec/fastText header, or None.
-        lines_read: lines of the file read, header and blank lines included.
+        lines_read: lines of the file read, header and blank lines included
+            (rows, or dictionary entries, for binary and in-memory sources).
         num_requested: distinct words asked for; None when all were loaded.
-        num_found: words returned.
+        num_found: words returned, `from_subwords` included.
         missing: requested words the file lacks; most frequent in the corpus
             first when `counts` were given, else in the order asked.
         lowercased: requested words that got the vector of their lowercase
@@ -60,6 +66,10 @@ class LoadReport:
             first; empty without `counts`.
         from_cache: whether the result came from `cache_dir`.
         seconds: wall time of the call.
+        format: `"text"`, `"word2vec-binary"`, `"fasttext"` or `"in-memory"`.
+        from_subwords: requested words outside a fastText dictionary whose
+            vector was built from their character n-grams. Found in the
+            dictionary: `num_found - len(from_subwords)`.
     """
 
     path: str
@@ -78,6 +88,8 @@ class LoadReport:
     missing_counts: tuple[tuple[str, int], ...]
     from_cache: bool
     seconds: float
+    format: str = "text"
+    from_subwords: tuple[str, ...] = ()
 
     def most_frequent_missing(self, n: int = 10) -> list[tuple[str, int]]:
         """The `n` most frequent missing words with their corpus counts."""
@@ -89,7 +101,14 @@ class LoadReport:
     def summary(self, top: int = 10) -> str:
         """The report as text, listing the `top` most frequent missing words."""
         lines = [f"{self.path}: {self.num_found} vectors of dim {self.dim}"]
-        if self.num_requested is not None:
+        if self.num_requested is not None and self.from_subwords:
+            lines.append(
+                f"  of {self.num_requested} requested words: "
+                f"{self.num_found - len(self.from_subwords)} found, "
+                f"{len(self.from_subwords)} built from subwords, "
+                f"{len(self.missing)} missing"
+            )
+        elif self.num_requested is not None:
             lines.append(
                 f"  found {self.num_found} of {self.num_requested} requested "
                 f"words, {len(self.missing)} missing"
@@ -129,10 +148,20 @@ class LoadedVectors:
     (('zyx',), ('zyx',))
     """
 
-    def __init__(self, words: list[str], matrix: Matrix, report: LoadReport):
+    def __init__(
+        self,
+        words: list[str],
+        matrix: Matrix,
+        report: LoadReport,
+        subword_vectors: Callable[[list[str]], Matrix] | None = None,
+    ):
         self.words = words
         self.matrix = matrix
         self.report = report
+        # fastText's vector for any word, from its n-grams (`Model.
+        # subword_vectors`): a start for promoted missing words. None when
+        # the source has no subwords (text, word2vec, in memory).
+        self.subword_vectors = subword_vectors
 
     def __iter__(self) -> Iterator[object]:
         return iter((self.words, self.matrix))

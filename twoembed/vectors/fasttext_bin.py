@@ -40,7 +40,9 @@ import struct
 
 import numpy as np
 
-from twoembed._wanted import ReadResult, Wanted, decode_tokens, first_of_each
+from twoembed.vectors.options import LoadOptions
+from twoembed.vectors.result import RawVectors
+from twoembed.vectors.wanted import Wanted, decode_tokens, first_of_each
 
 MAGIC = 793712314
 VERSIONS = (11, 12)
@@ -152,12 +154,34 @@ class _Matrix:
         self.map.close()
 
 
+def read_fasttext(
+    path: str, requested: list[str] | None, options: LoadOptions
+) -> tuple[RawVectors, str]:
+    """The reader of `format="fasttext"` (see `twoembed.vectors`).
+
+    Example:
+
+    >>> raw, label = read_fasttext("cc.en.300.bin", ["the"], LoadOptions())
+    ... # doctest: +SKIP
+    """
+    wanted = (
+        None if requested is None else Wanted(requested, options.lowercase_fallback)
+    )
+    raw, model = read_fasttext_bin(path, wanted, options.invalid_utf8, options.subwords)
+    if options.dim is not None and options.dim != model.dim:
+        raise ValueError(
+            f"{path}: the model's vectors have dim {model.dim}, but dim="
+            f"{options.dim} was passed. Pass dim=None to use the model's."
+        )
+    return raw, path
+
+
 def read_fasttext_bin(
     path: str,
     wanted: Wanted | None = None,
     invalid_utf8: str = "replace",
     subwords: bool = True,
-) -> tuple[ReadResult, Model]:
+) -> tuple[RawVectors, Model]:
     """Reads a fastText `.bin`; returns the vectors and the `Model`.
 
     With `wanted`, requested words outside the dictionary get their
@@ -192,8 +216,17 @@ def read_fasttext_bin(
                 duplicates = len(words) - len(first)
                 words = [words[i] for i in first]
                 vectors = vectors[first]
-            result = ReadResult(
-                words, vectors, model.dim, None, len(entries), [], duplicates, invalid
+            result = RawVectors(
+                words,
+                vectors,
+                model.dim,
+                None,
+                len(entries),
+                [],
+                duplicates,
+                invalid,
+                [],
+                source=dataclasses.asdict(model),
             )
             return result, model
         id_of = {}
@@ -219,7 +252,7 @@ def read_fasttext_bin(
             fallback = {w: len(table) + k for k, w in enumerate(built)}
             table = np.concatenate([table, vectors[has]])
         words, rows, lowercased = wanted.pick(filled, fallback)
-        result = ReadResult(
+        result = RawVectors(
             words,
             table[rows],
             model.dim,
@@ -228,7 +261,9 @@ def read_fasttext_bin(
             lowercased,
             0,
             0,
+            [],
             [w for w in words if w in fallback],
+            dataclasses.asdict(model),
         )
         return result, model
 

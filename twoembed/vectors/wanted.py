@@ -16,7 +16,6 @@ lowercase fallback are the same for text, binary and in-memory sources.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 
 import numpy as np
@@ -70,21 +69,6 @@ class Wanted:
                 words.append(w)
                 rows.append(slot)
         return words, rows, lowercased
-
-
-@dataclasses.dataclass
-class ReadResult:
-    """What a binary or in-memory reader gives, before coverage."""
-
-    words: list[str]
-    matrix: np.ndarray
-    dim: int
-    header: tuple[int, int] | None
-    rows_read: int
-    lowercased: list[str]
-    duplicates: int
-    invalid_utf8: int
-    from_subwords: list[str] = dataclasses.field(default_factory=list)
 
 
 def first_of_each(words: list[str]) -> np.ndarray | None:

@@ -24,21 +24,24 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Container, Iterator
 from typing import IO
 
 import numpy as np
 
-from twoembed._wanted import ReadResult, Wanted, decode_tokens, first_of_each
+from twoembed.vectors.options import LoadOptions
+from twoembed.vectors.progress import Progress
+from twoembed.vectors.result import RawVectors
+from twoembed.vectors.sources import open_source
+from twoembed.vectors.wanted import Wanted, decode_tokens, first_of_each
 
 BLOCK_SIZE = 16 << 20
 # word2vec.c caps tokens at 100 bytes; gensim writes any length. A token
 # longer than this is not a token: the file is not word2vec binary.
 MAX_TOKEN = 1 << 16
 _HEADER = re.compile(rb"\s*([-+]?\d+)[ \t]+([-+]?\d+)\s*")
-# What the values of a text row are made of (translate deletes them).
-_TEXT_VALUES = b"0123456789.-+eE \t\r\n"
 
 
 def parse_header(line: bytes) -> tuple[int, int] | None:
@@ -49,12 +52,20 @@ def parse_header(line: bytes) -> tuple[int, int] | None:
     return int(match.group(1)), int(match.group(2))
 
 
-def looks_like_text(values: bytes) -> bool:
-    """Whether a row's would-be vector bytes are ASCII digits and spaces.
+def looks_like_text(row: bytes, dim: int) -> bool:
+    """Whether a row (from its token on) reads as a text row of `dim` values.
 
-    For float32 values that has odds of (19/256)^(4 dim): it happens to text.
+    A binary row passes only if its `4 * dim` float32 bytes happen to spell
+    numbers separated by spaces up to a b"\\n": practically never.
     """
-    return not values.translate(None, _TEXT_VALUES)
+    fields = row.lstrip(b"\n").split(b"\n", 1)[0].split()
+    if len(fields) < dim + 1:
+        return False
+    try:
+        [float(v) for v in fields[-dim:]]
+    except ValueError:
+        return False
+    return True
 
 
 def looks_like_word2vec_binary(head: bytes) -> bool:
@@ -65,10 +76,60 @@ def looks_like_word2vec_binary(head: bytes) -> bool:
         return False
     rest = rest.lstrip(b"\n")
     space = rest.find(b" ", 0, MAX_TOKEN)
-    if space < 0:
-        return False
     values = rest[space + 1 : space + 1 + 4 * header[1]]
-    return bool(values) and not looks_like_text(values)
+    if space < 0 or len(values) < 4 * header[1] or looks_like_text(rest, header[1]):
+        return False
+    # Text is printable UTF-8; float32 bytes almost never are.
+    try:
+        text = values.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return (
+        not text.replace("\t", " ").replace("\r", " ").replace("\n", " ").isprintable()
+    )
+
+
+def read_word2vec(
+    path: str, requested: list[str] | None, options: LoadOptions
+) -> tuple[RawVectors, str]:
+    """The reader of `format="word2vec-binary"` (see `twoembed.vectors`).
+
+    Example:
+
+    >>> raw, label = read_word2vec("vec.bin", ["the"], LoadOptions())
+    ... # doctest: +SKIP
+    """
+    with contextlib.ExitStack() as closing:
+        f, label, size = open_source(path, options.member, closing)
+        progress = Progress(label, size, options.verbose, options.progress_after)
+        closing.callback(progress.close)
+        wanted = (
+            None if requested is None else Wanted(requested, options.lowercase_fallback)
+        )
+        raw = read_word2vec_binary(
+            _Counted(f, progress), label, wanted, options.invalid_utf8, size
+        )
+    if options.dim is not None and options.dim != raw.dim:
+        raise ValueError(
+            f"{label}: its header says vectors of dim {raw.dim}, but dim="
+            f"{options.dim} was passed. Pass dim=None to use the header's."
+        )
+    return raw, label
+
+
+class _Counted:
+    """A file whose reads move the progress line."""
+
+    def __init__(self, f: IO[bytes], progress: Progress):
+        self.f, self.progress = f, progress
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.f.read(size)
+        self.progress.update(len(data))
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        return self.f.readline(size)
 
 
 def read_word2vec_binary(
@@ -77,7 +138,7 @@ def read_word2vec_binary(
     wanted: Wanted | None = None,
     invalid_utf8: str = "replace",
     size: int | None = None,
-) -> ReadResult:
+) -> RawVectors:
     """Reads a word2vec binary stream.
 
     Args:
@@ -164,7 +225,7 @@ class _Scan:
         end = space + 1 + self.nbytes
         if space < 0 or end > len(self.buf):
             self.fail(row, space)
-        if row == 0 and looks_like_text(self.buf[space + 1 : end]):
+        if row == 0 and looks_like_text(self.buf[self.pos : end + MAX_TOKEN], self.dim):
             raise ValueError(
                 f"{self.label} looks like a text vector file, not word2vec "
                 f"binary: the bytes after its first token are digits and "
@@ -251,7 +312,7 @@ class _Scan:
             self.pos = int(ends[-1])
         self.finish()
 
-    def all_rows(self, invalid_utf8: str, size: int | None) -> ReadResult:
+    def all_rows(self, invalid_utf8: str, size: int | None) -> RawVectors:
         count, nbytes = self.count, self.nbytes
         # A compressed file has no size to bound a bogus count: grow.
         rows = count if size is not None else min(count, 1 << 18)
@@ -274,7 +335,7 @@ class _Scan:
             duplicates = len(words) - len(first)
             words = [words[i] for i in first]
             matrix = matrix[first]
-        return ReadResult(
+        return RawVectors(
             words,
             matrix.astype(np.float32, copy=False),
             self.dim,
@@ -283,9 +344,10 @@ class _Scan:
             [],
             duplicates,
             invalid,
+            [],
         )
 
-    def some_rows(self, wanted: Wanted) -> ReadResult:
+    def some_rows(self, wanted: Wanted) -> RawVectors:
         # Tokens may keep the b"\\n" ending the row before: match both.
         slot_of = {**wanted.slot_of}
         slot_of.update({b"\n" + t: slot for t, slot in wanted.slot_of.items()})
@@ -304,7 +366,7 @@ class _Scan:
         words, rows, lowercased = wanted.pick(filled)
         matrix = table.view("<f4")
         matrix = matrix if rows == list(range(len(table))) else matrix[rows]
-        return ReadResult(
+        return RawVectors(
             words,
             matrix.astype(np.float32, copy=False),
             self.dim,
@@ -313,6 +375,7 @@ class _Scan:
             lowercased,
             duplicates,
             0,
+            [],
         )
 
 
