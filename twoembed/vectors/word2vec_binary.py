@@ -167,15 +167,6 @@ def read_word2vec_binary(
             "expected a count and a dim of at least 1."
         )
     nbytes = 4 * dim
-    if size is not None:
-        room = size - len(line)
-        if count * (nbytes + 2) > room:
-            raise ValueError(
-                f"{label}: its header claims {count} rows of dim {dim} (at "
-                f"least {count * (nbytes + 2)} bytes), but the file holds only "
-                f"{room} bytes after the header: it is truncated or the "
-                "header is wrong."
-            )
     scan = _Scan(f, label, count, dim, len(line))
     if wanted is None:
         return scan.all_rows(invalid_utf8, size)
@@ -234,6 +225,8 @@ class _Scan:
             )
 
     def fail(self, row: int, space: int) -> None:
+        while self.buf[self.pos : self.pos + 1] == b"\n":
+            self.pos += 1  # the end of the row before
         at = self.base + self.pos
         where = f"{self.label}, row {row + 1} of {self.count} (byte offset {at})"
         if space < 0 and len(self.buf) - self.pos >= MAX_TOKEN:
@@ -314,8 +307,13 @@ class _Scan:
 
     def all_rows(self, invalid_utf8: str, size: int | None) -> RawVectors:
         count, nbytes = self.count, self.nbytes
-        # A compressed file has no size to bound a bogus count: grow.
-        rows = count if size is not None else min(count, 1 << 18)
+        # Every row takes at least 4 * dim + 2 bytes: a bogus count cannot
+        # make us allocate more than the file could hold. A compressed file
+        # has no size: start at 256k rows and grow.
+        if size is None:
+            rows = min(count, 1 << 18)
+        else:
+            rows = min(count, size // (nbytes + 2) + 1)
         out = np.empty((rows, nbytes), np.uint8)
         tokens: list[bytes] = []
         for block_tokens, starts in self.blocks(None):
