@@ -15,6 +15,7 @@ from twoembed.vocab import Vocabulary
 # copies to ~5 MB at dim 300, whatever the size of the pretrained matrix.
 _FILL_CHUNK_ROWS = 4096
 
+
 def check_matrix(matrix: Any, vocab: Vocabulary, frozen_dtype: str) -> np.ndarray:
     """Returns the matrix as a number array, refusing bad shapes and values.
 

@@ -292,15 +292,15 @@ def _read_layout(path: str, buf, stat: os.stat_result) -> tuple[Model, list[byte
         offset = 8
     else:
         offset = 0
-    need(offset, _ARGS.size, "the model's arguments")
-    args = dict(zip(_ARG_NAMES, _ARGS.unpack_from(buf, offset), strict=True))
-    offset += _ARGS.size
-    if not new_format and not _plausible(args):
+    if not new_format and not looks_like_old_fasttext(bytes(buf[: _ARGS.size])):
         raise ValueError(
             f"{path} is not a fastText .bin: expected the magic number {MAGIC} "
             f"(or the arguments of a pre-2017 model) at its start. Received: "
             f"{bytes(buf[:8])!r} (first int32 {magic})"
         )
+    need(offset, _ARGS.size, "the model's arguments")
+    args = dict(zip(_ARG_NAMES, _ARGS.unpack_from(buf, offset), strict=True))
+    offset += _ARGS.size
     if args["dim"] < 1:
         raise ValueError(
             f"{path}: its arguments give dim {args['dim']}; expected at least 1."
