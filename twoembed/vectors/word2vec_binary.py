@@ -166,7 +166,6 @@ def read_word2vec_binary(
             f"{'vectors of dim ' + str(dim) if dim < 1 else 'no vectors'}; "
             "expected a count and a dim of at least 1."
         )
-    nbytes = 4 * dim
     scan = _Scan(f, label, count, dim, len(line))
     if wanted is None:
         return scan.all_rows(invalid_utf8, size)
