@@ -265,3 +265,41 @@ def test_matches_fasttexts_get_word_vector_on_files_it_writes(tmp_path):
     np.testing.assert_allclose(
         every.matrix, [ft.get_word_vector(w) for w in every.words], atol=1e-6
     )
+
+
+@pytest.mark.parametrize("supervised", [False, True])
+def test_matches_fasttext_on_models_it_trains(tmp_path, supervised):
+    fasttext = pytest.importorskip("fasttext", reason="fasttext is not installed")
+    rng = np.random.default_rng(0)
+    vocab = WORDS[1:] + [f"w{i}" for i in range(60)]
+    lines = [" ".join(rng.choice(vocab, 12)) for _ in range(300)]
+    if supervised:
+        lines = [f"__label__{i % 2} {line}" for i, line in enumerate(lines)]
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(lines), encoding="utf-8")
+    train = fasttext.train_supervised if supervised else fasttext.train_unsupervised
+    # One thread: fastText's training is then deterministic.
+    ft = train(
+        str(corpus),
+        dim=8,
+        epoch=1,
+        minn=2,
+        maxn=4,
+        bucket=2000,
+        thread=1,
+        verbose=0,
+        **({} if supervised else {"minCount": 1}),
+    )
+    path = str(tmp_path / "trained.bin")
+    ft.save_model(path)
+    every = load_vectors(path)
+    assert every.words == ft.get_words(include_freq=False)  # no labels
+    np.testing.assert_allclose(
+        every.matrix, [ft.get_word_vector(w) for w in every.words], atol=1e-6
+    )
+    asked = ["the", *OUTSIDE]
+    result = load_vectors(path, asked)
+    assert result.report.from_subwords == tuple(OUTSIDE)
+    np.testing.assert_allclose(
+        result.matrix, [ft.get_word_vector(w) for w in asked], atol=1e-6
+    )
