@@ -228,6 +228,23 @@ def test_coverage_top_sets_how_many_missing_words_are_listed(tmp_path, capsys):
     assert out.count("most frequent missing") == 1
 
 
+def test_coverage_reads_binary_vector_files(tmp_path, capsys):
+    from tests.vectors.files import fasttext_bin, word2vec_binary
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the cat cat zorp\n", encoding="utf-8")
+    words, matrix = ["the", "cat"], np.ones((2, 3), np.float32)
+    w2v = tmp_path / "v.bin"
+    w2v.write_bytes(word2vec_binary(words, matrix))
+    assert main(["coverage", str(w2v), str(corpus)]) == 0
+    assert "found 2 of 3 requested words, 1 missing" in capsys.readouterr().out
+    ft = tmp_path / "m.bin"
+    ft.write_bytes(fasttext_bin(words, np.ones((2 + 10, 3)), bucket=10))
+    assert main(["coverage", str(ft), str(corpus)]) == 0
+    out = capsys.readouterr().out
+    assert "2 found, 1 built from subwords, 0 missing" in out
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

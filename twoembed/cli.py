@@ -56,7 +56,9 @@ def _parser() -> argparse.ArgumentParser:
         "split on whitespace).",
     )
     coverage.add_argument(
-        "vectors", help="GloVe/word2vec/fastText text file (.gz, .bz2, .zip too)"
+        "vectors",
+        help="GloVe/word2vec/fastText text file (.gz, .bz2, .zip too), word2vec "
+        "binary or fastText .bin (detected from the content)",
     )
     coverage.add_argument("corpus", help="UTF-8 text file")
     coverage.add_argument(
@@ -102,7 +104,7 @@ def _demo(args: argparse.Namespace) -> None:
 
 def _coverage(args: argparse.Namespace) -> None:
     from twoembed.text import tokenize
-    from twoembed.vectors import load_glove
+    from twoembed.vectors import load_vectors
 
     if args.top < 0:
         raise ValueError(f"--top must be at least 0. Received: {args.top}")
@@ -118,7 +120,7 @@ def _coverage(args: argparse.Namespace) -> None:
     if not counts:
         raise ValueError(f"Corpus {args.corpus!r} holds no tokens")
     words = [w for w, _ in counts.most_common()]
-    report = load_glove(
+    report = load_vectors(
         args.vectors, words, counts=counts, lowercase_fallback=args.lowercase_fallback
     ).report
     print(report.summary(top=args.top))
