@@ -139,6 +139,12 @@ class LoadedVectors:
     Unpacks as `(words, matrix)`: row `i` of `matrix` is the vector of
     `words[i]`, the layout `Vocabulary` and `build_embedding_block` expect.
 
+    `subword_vectors` is, for a fastText `.bin`, a function `words -> float32
+    (len(words), dim)` giving fastText's vector of each word (the mean of its
+    n-gram rows; zeros for a word without n-grams), callable after the load
+    (it re-opens the file, and refuses if the file changed); None for
+    sources without subwords.
+
     Example:
 
     >>> words, matrix = load_glove(path, ["the", "cat"])  # doctest: +SKIP
