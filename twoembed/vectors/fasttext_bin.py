@@ -33,6 +33,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import mmap
 import os
 import re
@@ -53,7 +54,7 @@ _ARG_NAMES = (
     "lr_update_rate t"
 ).split()
 _ENTRY = re.compile(rb"([^\x00]*)\x00(?s:.{9})")
-# Rows gathered at once: bounds the chunk of the matrix touched and copied.
+# Memory one gather may touch: bounds the pages of the matrix held at once.
 _CHUNK_BYTES = 32 << 20
 # Words whose n-grams are hashed at once: bounds the index arrays.
 _WORD_BATCH = 1 << 16
@@ -133,20 +134,25 @@ class _Matrix:
     def __enter__(self) -> _Matrix:
         with open(self.model.path, "rb") as f:
             self.map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        rows = self.model.nwords + self.model.bucket
+        if hasattr(mmap, "MADV_RANDOM"):
+            # Rows are read scattered: without this, each fault maps (and
+            # counts in the process' memory) up to 64 KiB around the row.
+            self.map.madvise(mmap.MADV_RANDOM)
+        rows, row_bytes = self.model.nwords + self.model.bucket, 4 * self.model.dim
+        # Rows of bytes: the matrix starts at any offset, and NumPy may copy
+        # a misaligned float32 array before indexing it.
         self.rows = np.frombuffer(
-            self.map, "<f4", rows * self.model.dim, self.model.matrix_offset
-        ).reshape(rows, self.model.dim)
+            self.map, np.uint8, rows * row_bytes, self.model.matrix_offset
+        ).reshape(rows, row_bytes)
         return self
 
     def take(self, rows: np.ndarray) -> np.ndarray:
-        """Rows (sorted) as float32; their pages are released afterwards."""
-        values = self.rows[rows].astype(np.float32, copy=False)
-        first = self.model.matrix_offset + int(rows[0]) * 4 * self.model.dim
-        last = self.model.matrix_offset + (int(rows[-1]) + 1) * 4 * self.model.dim
-        start = first - first % mmap.PAGESIZE
+        """Rows as float32; the pages they touched are released afterwards,
+        so the process never holds more of the matrix than one take."""
+        values = self.rows[rows].view("<f4").astype(np.float32, copy=False)
         if hasattr(mmap, "MADV_DONTNEED"):
-            self.map.madvise(mmap.MADV_DONTNEED, start, last - start)
+            start = self.model.matrix_offset - self.model.matrix_offset % mmap.PAGESIZE
+            self.map.madvise(mmap.MADV_DONTNEED, start, len(self.map) - start)
         return values
 
     def __exit__(self, *exc: object) -> None:
@@ -443,31 +449,46 @@ def mean_rows(
     None outside the dictionary) and its n-gram rows.
 
     Returns float32 `(len(tokens), dim)` and the number of rows averaged.
+    The sum goes rank by rank: first every token's first row, then every
+    token's second row, ...; within a rank no token repeats, so each step
+    is one gather and one fancy-indexed add, with no per-token reduction.
     """
     out = np.zeros((len(tokens), model.dim), np.float32)
     counts = np.zeros(len(tokens), np.int64)
+    span = max(1, _CHUNK_BYTES // (4 * model.dim))  # rows of one take's span
+    total = model.nwords + model.bucket
     for start in range(0, len(tokens), _WORD_BATCH):
         batch = tokens[start : start + _WORD_BATCH]
         rows, owner = subword_rows(batch, model)
         batch_ids = ids[start : start + len(batch)]
         own = [(k, i) for k, i in enumerate(batch_ids) if i is not None]
-        if own:
-            rows = np.concatenate([rows, np.array([i for _, i in own], np.int64)])
-            owner = np.concatenate([owner, np.array([k for k, _ in own], np.int64)])
-        owner = owner + start
-        counts += np.bincount(owner, minlength=len(tokens))
-        order = np.argsort(rows, kind="stable")
-        rows, owner = rows[order], owner[order]
-        step = max(1, _CHUNK_BYTES // (4 * model.dim))
-        for at in range(0, len(rows), step):
-            values = matrix.take(rows[at : at + step])
-            who = owner[at : at + step]
-            # Sum per token: sort the chunk by token, add runs, then one
-            # fancy-indexed add (no token repeats in it).
-            by_token = np.argsort(who, kind="stable")
-            who, values = who[by_token], values[by_token]
-            run_starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
-            out[who[run_starts]] += np.add.reduceat(values, run_starts, axis=0)
+        if own:  # first: a stable sort keeps them at rank 0
+            rows = np.concatenate([np.array([i for _, i in own], np.int64), rows])
+            owner = np.concatenate([np.array([k for k, _ in own], np.int64), owner])
+        if not len(rows):
+            continue
+        counts[start : start + len(batch)] += np.bincount(owner, minlength=len(batch))
+        by_owner = np.argsort(_small(owner), kind="stable")
+        sorted_owner = owner[by_owner]
+        run_starts = np.flatnonzero(np.r_[True, sorted_owner[1:] != sorted_owner[:-1]])
+        lengths = np.diff(np.r_[run_starts, len(owner)])
+        rank = np.arange(len(owner)) - np.repeat(run_starts, lengths)
+        rank[by_owner] = rank.copy()  # back in the order of `rows`
+        # Each take reads the rows of one rank inside one span of the file:
+        # the kernel maps up to 64 KiB around each row it faults in, so a
+        # take must not scatter over the whole matrix.
+        cell = rank * (total // span + 1) + rows // span
+        order = np.argsort(cell, kind="stable")
+        cell = cell[order]
+        edges = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1], True])
+        for a, b in itertools.pairwise(edges):
+            picked = order[a:b]
+            out[start + owner[picked]] += matrix.take(rows[picked])
     has = counts > 0
     out[has] /= counts[has, None].astype(np.float32)
     return out, counts
+
+
+def _small(keys: np.ndarray) -> np.ndarray:
+    """`keys` as uint16 when they fit: NumPy's stable sort is then a radix sort."""
+    return keys.astype(np.uint16) if keys.max(initial=0) < 1 << 16 else keys
