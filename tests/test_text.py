@@ -107,7 +107,8 @@ def test_an_end_anchor_differs_before_a_final_newline_as_documented():
     # Python's `$` also matches before a final "\n"; RE2's only at the very end.
     rule = [("x$", "<end>")]
     vocab = Vocabulary(["x"], ["<end>"])
-    encoder = build_text_encoder(vocab, max_len=1, replacements=rule)
+    with pytest.warns(UserWarning, match=r"\['x'\]"):  # "x" alone becomes <end>
+        encoder = build_text_encoder(vocab, max_len=1, replacements=rule)
     ids = keras.ops.convert_to_numpy(encoder(np.array(["x", "x\n"], dtype=object)))
     assert tokenize("x\n", replacements=rule) == ["<end>"]
     assert ids.tolist() == [[vocab.id_of("<end>")], [vocab.id_of("x")]]

@@ -22,7 +22,7 @@ from keras import ops
 
 from twoembed._checks import check_max_len
 from twoembed.tokenize import (
-    _SPACE,
+    _SPACES,
     Replacement,
     check_keep,
     check_replacements,
@@ -34,6 +34,7 @@ from twoembed.vocab import Vocabulary
 
 __all__ = ["TextStandardizer", "build_text_encoder", "remap_lookup_ids"]
 
+_OTHER_SPACE = "[" + "".join(c for c in _SPACES if c not in " \t\n\v\f\r") + "]"
 # Tokens TextVectorization reserves for padding and OOV.
 _RESERVED = ("", "[UNK]")
 
@@ -89,7 +90,11 @@ def _rewrites(
     if style == "glove":
         targets = tuple(r.target for r in rules if r.target not in keep)
         patterns = glove_patterns(keep + targets, "re2")
-        rewrites.append([f"({patterns.tokens})|{_SPACE}", " \\1 "])
+        # Whole matches only (\\0): RE2 then finds them with its DFA, without
+        # the slower submatch engine. Whitespace the split does not know
+        # (it knows ASCII's) becomes a space.
+        rewrites.append([patterns.tokens, " \\0 "])
+        rewrites.append([_OTHER_SPACE, " "])
         rewrites.append([patterns.clitics, patterns.clitic_rewrite])
     return rewrites
 
@@ -161,11 +166,13 @@ def build_text_encoder(
             "vocabulary for raw text cannot hold them as tokens."
         )
     rewrites = _rewrites(style, keep, rules)
-    unreachable = [
-        t
-        for t in tokens
-        if tokenize(t, lowercase, style, keep, rules) != [t]
-    ]
+    def reachable(token: str) -> bool:  # a clitic such as 's only follows a word
+        options = (lowercase, style, keep, rules)
+        return tokenize(token, *options) == [token] or (
+            tokenize("x" + token, *options)[1:] == [token]
+        )
+
+    unreachable = [t for t in tokens if not reachable(t)]
     if unreachable:
         warnings.warn(
             f"{len(unreachable)} tokens can never come out of the tokeniser "

@@ -26,7 +26,7 @@ STYLES = ("glove", "whitespace")
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 # What TensorFlow's whitespace split splits on: ASCII whitespace only.
 _ASCII_WHITESPACE = re.compile(r"[ \t\n\v\f\r]+")
-_APOSTROPHES = ("'", "\u2019")
+_WWW = re.compile("[wW][wW][wW]\\.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,7 +127,6 @@ def special_token_rules(
 # Python's whitespace (str.isspace), written literally into every class: both
 # engines read a literal character the same way.
 _SPACES = "".join(chr(i) for i in range(0x3001) if chr(i).isspace())
-_SPACE = f"[{_SPACES}]"
 _NOT_SPACE = f"[^{_SPACES}]"
 
 
@@ -150,10 +149,12 @@ def _char(i: int, engine: str) -> str:
     return f"\\x{{{i:x}}}" if engine == "re2" else f"\\U{i:08x}"
 
 
-def _word_class(engine: str) -> str:
+def _word_class(engine: str, top: int = 0x10FFFF) -> str:
+    """The word characters up to code point `top`."""
+    ranges = [(a, min(b, top)) for a, b in _word_ranges() if a <= top]
     return "[" + "".join(
         _char(a, engine) if a == b else f"{_char(a, engine)}-{_char(b, engine)}"
-        for a, b in _word_ranges()
+        for a, b in ranges
     ) + "]"
 
 
@@ -193,15 +194,29 @@ class GlovePatterns:
 
 
 @functools.cache
-def glove_patterns(keep: tuple[str, ...], engine: str) -> GlovePatterns:
-    """The patterns for `keep` (already validated), `engine` "re" or "re2"."""
-    word_char = _word_class(engine)
+def glove_patterns(
+    keep: tuple[str, ...],
+    engine: str,
+    top: int = 0x10FFFF,
+    urls: bool = True,
+    emails: bool = True,
+) -> GlovePatterns:
+    """The patterns for `keep` (already validated), `engine` "re" or "re2".
+
+    Python's `re` tests a class of code points past U+FFFF range by range,
+    and tries every alternative in turn, so `tokenize` picks a variant for
+    each text: word characters only up to `top` (the text's largest code
+    point), no URL or e-mail alternative when the text has no `://`, `www.`
+    or `@`. On such text each variant matches exactly as the full pattern.
+    """
+    word_char = _word_class(engine, top)
     word = f"{word_char}+(?:{_JOINER}{word_char}+)*"
-    kept = "|".join(_escape(k, engine) for k in sorted(keep, key=len, reverse=True))
+    kept_tokens = [_escape(k, engine) for k in sorted(keep, key=len, reverse=True)]
+    kept = "|".join(kept_tokens)
     alternatives = [
-        *([kept] if kept else []),
-        _URL,
-        _EMAIL,
+        *kept_tokens,  # one branch each: `re` tests a branch's first character fast
+        *([_URL] if urls else []),
+        *([_EMAIL] if emails else []),
         _NUMBER,
         _ABBREVIATION,
         word,
@@ -220,8 +235,10 @@ def glove_patterns(keep: tuple[str, ...], engine: str) -> GlovePatterns:
 
 
 @functools.cache
-def _compiled(keep: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern, str]:
-    patterns = glove_patterns(keep, "re")
+def _compiled(
+    keep: tuple[str, ...], top: int, urls: bool, emails: bool
+) -> tuple[re.Pattern, re.Pattern, str]:
+    patterns = glove_patterns(keep, "re", top, urls, emails)
     return (
         re.compile(patterns.tokens),
         re.compile(patterns.clitics),
@@ -335,7 +352,14 @@ def tokenize(
     if style == "whitespace":
         return [token for token in _ASCII_WHITESPACE.split(text) if token]
     targets = tuple(r.target for r in rules if r.target not in keep)
-    tokens_re, clitics_re, rewrite = _compiled(keep + targets)
+    if text.isascii():
+        top = 0x7F
+    elif text and max(text) <= "\uffff":
+        top = 0xFFFF
+    else:
+        top = 0x10FFFF
+    urls = "://" in text or (_WWW.search(text) is not None)
+    tokens_re, clitics_re, rewrite = _compiled(keep + targets, top, urls, "@" in text)
     tokens = tokens_re.findall(text)
     if "'" in text or "\u2019" in text:
         spaced = clitics_re.sub(rewrite, " " + "  ".join(tokens) + " ")
