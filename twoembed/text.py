@@ -1,9 +1,10 @@
 """Raw strings in the model: `tokenize` as TensorFlow string ops, then ids.
 
-The text is standardised by one registered function that lowercases and runs
-a list of regex rewrites (`tf.strings.regex_replace`, RE2): the replacement
-rules, then, for `style="glove"`, the two rewrites of
-`twoembed.tokenize.glove_patterns` that put spaces around every token. Keras'
+The text is standardised by a registered `TextStandardizer` that lowercases
+and runs a list of regex rewrites (`tf.strings.regex_replace`, RE2): the
+replacement rules, then, for `style="glove"`, the patterns of
+`twoembed.tokenize.glove_patterns` (spaces around every token, then clitics
+split off) and one that turns non-ASCII whitespace into spaces. Keras'
 `TextVectorization` then splits on whitespace and looks the tokens up. It
 gives padding id 0, OOV id 1 and the vocabulary ids from 2; a second
 registered function moves OOV up to `vocab.oov_id` and every other id down by
