@@ -26,7 +26,11 @@ STYLES = ("glove", "whitespace")
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 # What TensorFlow's whitespace split splits on: ASCII whitespace only.
 _ASCII_WHITESPACE = re.compile(r"[ \t\n\v\f\r]+")
+# What a text must hold for a URL, a number with separators or an
+# abbreviation to match in it (see `glove_patterns`).
 _WWW = re.compile("[wW][wW][wW]\\.")
+_NUMBER_HINT = re.compile("[0-9][.,][0-9]")
+_ABBREVIATION_HINT = re.compile("[A-Za-z]\\.[A-Za-z]\\.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -200,14 +204,17 @@ def glove_patterns(
     top: int = 0x10FFFF,
     urls: bool = True,
     emails: bool = True,
+    numbers: bool = True,
+    abbreviations: bool = True,
 ) -> GlovePatterns:
     """The patterns for `keep` (already validated), `engine` "re" or "re2".
 
     Python's `re` tests a class of code points past U+FFFF range by range,
     and tries every alternative in turn, so `tokenize` picks a variant for
     each text: word characters only up to `top` (the text's largest code
-    point), no URL or e-mail alternative when the text has no `://`, `www.`
-    or `@`. On such text each variant matches exactly as the full pattern.
+    point), no URL, e-mail, number or abbreviation alternative when the text
+    has no `://` or `www.`, no `@`, no digit-separator-digit, no `x.y.`. On
+    such text each variant matches exactly as the full pattern.
     """
     word_char = _word_class(engine, top)
     word = f"{word_char}+(?:{_JOINER}{word_char}+)*"
@@ -217,8 +224,8 @@ def glove_patterns(
         *kept_tokens,  # one branch each: `re` tests a branch's first character fast
         *([_URL] if urls else []),
         *([_EMAIL] if emails else []),
-        _NUMBER,
-        _ABBREVIATION,
+        *([_NUMBER] if numbers else []),
+        *([_ABBREVIATION] if abbreviations else []),
         word,
         r"\.\.+",
         r"--+",
@@ -236,9 +243,9 @@ def glove_patterns(
 
 @functools.cache
 def _compiled(
-    keep: tuple[str, ...], top: int, urls: bool, emails: bool
+    keep: tuple[str, ...], top: int, *variant: bool
 ) -> tuple[re.Pattern, re.Pattern, str]:
-    patterns = glove_patterns(keep, "re", top, urls, emails)
+    patterns = glove_patterns(keep, "re", top, *variant)
     return (
         re.compile(patterns.tokens),
         re.compile(patterns.clitics),
@@ -358,8 +365,14 @@ def tokenize(
         top = 0xFFFF
     else:
         top = 0x10FFFF
-    urls = "://" in text or (_WWW.search(text) is not None)
-    tokens_re, clitics_re, rewrite = _compiled(keep + targets, top, urls, "@" in text)
+    tokens_re, clitics_re, rewrite = _compiled(
+        keep + targets,
+        top,
+        "://" in text or _WWW.search(text) is not None,
+        "@" in text,
+        _NUMBER_HINT.search(text) is not None,
+        _ABBREVIATION_HINT.search(text) is not None,
+    )
     tokens = tokens_re.findall(text)
     if "'" in text or "\u2019" in text:
         spaced = clitics_re.sub(rewrite, " " + "  ".join(tokens) + " ")
