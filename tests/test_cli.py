@@ -190,3 +190,22 @@ def test_console_script_is_installed():
     script = os.path.join(os.path.dirname(sys.executable), "twoembed")
     result = subprocess.run([script, "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "demo" in result.stdout
+
+
+def test_coverage_splits_punctuation_by_default_and_whitespace_on_request(tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text('"The movie was great." It was zorp.\n', encoding="utf-8")
+    vectors = tmp_path / "v.txt"
+    words = ["the", "movie", "was", "great", "it", '"', "."]
+    vectors.write_text("".join(f"{w} 1 2\n" for w in words), encoding="utf-8")
+    glove = twoembed("coverage", vectors, corpus)
+    assert glove.returncode == 0, glove.stderr[-3000:]
+    assert "token coverage 90.91% of 11 corpus tokens" in glove.stdout
+    assert "would be found" not in glove.stdout
+    spaces = twoembed("coverage", vectors, corpus, "--style", "whitespace")
+    assert spaces.returncode == 0, spaces.stderr[-3000:]
+    assert "token coverage 57.14% of 7 corpus tokens" in spaces.stdout
+    assert (
+        "2 missing tokens (28.57% of the corpus) would be found with --style glove, "
+        """e.g. '"the', 'great."'""" in spaces.stdout
+    )

@@ -12,13 +12,15 @@ Example:
 
 from twoembed.block import build_embedding_block
 from twoembed.export import block_names, export_vectors, merged_matrix
-from twoembed.text import build_text_encoder, tokenize
+from twoembed.text import build_text_encoder
+from twoembed.tokenize import Replacement, special_token_rules, tokenize
 from twoembed.vectors import LoadedVectors, LoadReport, load_glove
 from twoembed.vocab import Vocabulary
 
 __all__ = [
     "LoadReport",
     "LoadedVectors",
+    "Replacement",
     "Vocabulary",
     "block_names",
     "build_embedding_block",
@@ -26,6 +28,7 @@ __all__ = [
     "export_vectors",
     "load_glove",
     "merged_matrix",
+    "special_token_rules",
     "tokenize",
 ]
 __version__ = "0.1.0"

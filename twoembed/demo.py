@@ -22,6 +22,7 @@ import numpy as np
 from twoembed._files import PathLike
 from twoembed.block import build_embedding_block
 from twoembed.export import merged_matrix
+from twoembed.tokenize import tokenize
 from twoembed.vectors import load_glove
 from twoembed.vocab import Vocabulary
 
@@ -54,7 +55,7 @@ def load_sample_reviews() -> tuple[list[list[str]], np.ndarray]:
     with open(sample_path("reviews.tsv"), encoding="utf-8") as f:
         for line in f:
             label, text = line.rstrip("\n").split("\t")
-            texts.append(text.split(" "))
+            texts.append(tokenize(text, keep=SPECIAL_TOKENS))
             labels.append(float(label))
     return texts, np.array(labels, dtype="float32")
 
