@@ -9,7 +9,7 @@ import pytest
 
 from tests.vectors.files import fasttext_bin, fasttext_word_vector, write
 from twoembed import load_vectors
-from twoembed.vectors import fasttext_bin as reader
+from twoembed.vectors import subwords
 
 WORDS = ["</s>", "the", "cat", "naïve", "日本語", "über", "a"]
 BUCKET = 40
@@ -81,8 +81,8 @@ def test_subword_vectors_hook_gives_fasttexts_vector_after_the_load(model):
 
 def test_small_chunks_give_the_same_vectors(model, monkeypatch):
     path, matrix = model
-    monkeypatch.setattr(reader, "_CHUNK_BYTES", 24)  # one row at a time
-    monkeypatch.setattr(reader, "_WORD_BATCH", 2)
+    monkeypatch.setattr(subwords, "_CHUNK_BYTES", 24)  # one row at a time
+    monkeypatch.setattr(subwords, "_WORD_BATCH", 2)
     result = load_vectors(path, ["cats", "the", "日本"])
     np.testing.assert_allclose(
         result.matrix,

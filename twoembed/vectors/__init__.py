@@ -16,7 +16,8 @@ Where things live:
   argument checks, the cache, dispatch to a format's reader (`READERS`),
   the report. `detect` tells the format from a file's first bytes.
 - Formats: `text_format` (text), `word2vec_binary` (word2vec's C binary),
-  `fasttext_bin` (fastText `.bin` models, subwords), `in_memory` (gensim
+  `fasttext_bin` (fastText `.bin` models) with `subwords` (their n-gram
+  vectors), `in_memory` (gensim
   `KeyedVectors` or `(words, matrix)`); `wanted` holds what every filtered
   reader shares: the requested words' slots, their order, the lowercase
   fallback.
