@@ -88,7 +88,9 @@ def test_trainable_parameters_are_special_and_oov_rows_plus_pinned_row(vocab, ma
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     frozen = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
     assert trainable == (len(SPECIALS) + 1 + 1) * DIM
-    assert frozen == vocab.size * DIM
+    # The frozen table, plus the (k+2)-row copy of the special rows' start
+    # that the block keeps for the pull and inspect_rows.
+    assert frozen == vocab.size * DIM + (len(SPECIALS) + 2) * DIM
 
 
 def test_normal_words_get_their_pretrained_row_and_padding_gets_zeros(vocab, matrix):

@@ -15,11 +15,13 @@ from twoembed._startup import quiet_native_start
 with quiet_native_start():  # Keras imports TensorFlow, which logs from C++
     from twoembed.block import build_embedding_block
     from twoembed.export import block_names, export_vectors, merged_matrix
+    from twoembed.inspect import inspect_rows
     from twoembed.text import build_text_encoder, tokenize
     from twoembed.vectors import LoadedVectors, LoadReport, load_glove
-    from twoembed.vocab import Vocabulary
+    from twoembed.vocab import OOV, Vocabulary
 
 __all__ = [
+    "OOV",
     "LoadReport",
     "LoadedVectors",
     "Vocabulary",
@@ -27,6 +29,7 @@ __all__ = [
     "build_embedding_block",
     "build_text_encoder",
     "export_vectors",
+    "inspect_rows",
     "load_glove",
     "merged_matrix",
     "tokenize",

@@ -55,6 +55,7 @@ import numpy as np
 
 from twoembed._checks import check_tokens
 from twoembed._files import PathLike, atomic_write
+from twoembed.starts import StartSource, promoted_starts
 from twoembed.vocab import Vocabulary
 
 __all__ = ["LoadReport", "LoadedVectors", "load_glove"]
@@ -200,6 +201,7 @@ class LoadedVectors:
         self,
         special_tokens: Sequence[str] = (),
         promote_missing: int | bool = 0,
+        promoted_start: StartSource | Sequence[StartSource] = "random",
     ) -> Vocabulary:
         """Builds the `Vocabulary` for these words.
 
@@ -208,6 +210,13 @@ class LoadedVectors:
             promote_missing: how many missing words (most frequent first)
                 become trainable special tokens too; True means all of them.
                 The others fall to OOV.
+            promoted_start: where promoted words start (`vocab.starts`, used
+                by `build_embedding_block`): `"random"` (its
+                `special_initializer`), `"case"` (the vector of the word's
+                lowercase or capitalised form, where these words hold it),
+                `"mean"` (of all rows), `"subword"` (vectors read from a
+                fastText model), a callable `word -> vector or None`, or a
+                sequence of these tried in order, e.g. `("case", "mean")`.
 
         Example:
 
@@ -225,8 +234,14 @@ class LoadedVectors:
             )
         specials = list(special_tokens)
         taken = set(specials)
-        specials += [w for w in self.missing[:count] if w not in taken]
-        return Vocabulary(self.words, specials)
+        promoted = [w for w in self.missing[:count] if w not in taken]
+        starts = promoted_starts(
+            self.words,
+            promoted,
+            promoted_start,
+            subword=getattr(self, "subword_vector", None),
+        )
+        return Vocabulary(self.words, specials + promoted, starts=starts)
 
 
 class _Progress:

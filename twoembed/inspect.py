@@ -1,0 +1,239 @@
+"""What the trainable rows learned: one record per special, OOV or promoted row.
+
+For each row: how often it occurs in the training ids, how far it moved from
+its start, its norm next to the pretrained rows' median norm, and its nearest
+pretrained words by cosine, found by a chunked pass over the frozen table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import keras
+import numpy as np
+
+from twoembed.export import find_block
+from twoembed.vocab import Vocabulary
+
+__all__ = ["RowRecord", "RowReport", "inspect_rows", "nearest_rows"]
+
+# Frozen rows scored at a time: 16384 x 300 float32 is ~19 MB, the search's
+# only sizeable temporary whatever the table's size.
+_SEARCH_CHUNK_ROWS = 16384
+
+
+@dataclass(frozen=True)
+class RowRecord:
+    """One trainable row.
+
+    Attributes:
+        token: the special token or promoted word; None for OOV (as
+            `Vocabulary.token_of`).
+        id: its id.
+        hits: how often the id occurs in the `ids` given; None without them.
+        moved: L2 distance from its start; None for a model saved by
+            twoembed 0.1.0, which keeps no start.
+        start_cosine: cosine between the row and its start (None likewise).
+        norm: the row's L2 norm.
+        neighbours: its nearest pretrained words by cosine, nearest first.
+        cosines: their cosines, in the same order.
+    """
+
+    token: str | None
+    id: int
+    hits: int | None
+    moved: float | None
+    start_cosine: float | None
+    norm: float
+    neighbours: tuple[str, ...]
+    cosines: tuple[float, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class RowReport(tuple):
+    """The records of `inspect_rows` (a tuple of `RowRecord`); `str()` is an
+    aligned table. `median_norm` is the pretrained rows' median L2 norm."""
+
+    median_norm: float
+
+    def __new__(cls, records: list[RowRecord], median_norm: float) -> RowReport:
+        report = super().__new__(cls, records)
+        report.median_norm = median_norm
+        return report
+
+    def __str__(self) -> str:
+        def fmt(value: float | None, spec: str = ".3f") -> str:
+            return "-" if value is None else format(value, spec)
+
+        rows = [("token", "id", "hits", "moved", "cos(start)", "norm", "neighbours")]
+        for r in self:
+            rows.append(
+                (
+                    "(OOV)" if r.token is None else r.token,
+                    str(r.id),
+                    "-" if r.hits is None else str(r.hits),
+                    fmt(r.moved),
+                    fmt(r.start_cosine),
+                    fmt(r.norm),
+                    ", ".join(r.neighbours),
+                )
+            )
+        widths = [max(len(row[i]) for row in rows) for i in range(6)]
+        lines = [
+            "  ".join(
+                [
+                    cell.ljust(w) if i == 0 else cell.rjust(w)
+                    for i, (cell, w) in enumerate(zip(row[:6], widths, strict=True))
+                ]
+                + [row[6]]
+            ).rstrip()
+            for row in rows
+        ]
+        lines.append(f"pretrained rows' median norm: {self.median_norm:.3f}")
+        return "\n".join(lines)
+
+
+def inspect_rows(
+    model: keras.Model,
+    vocab: Vocabulary,
+    ids: Any = None,
+    top: int = 5,
+    block: str | None = None,
+) -> RowReport:
+    """Reports what each trainable row (specials, promoted words, OOV) learned.
+
+    Works on a model reloaded from `.keras`.
+
+    Args:
+        model: a model holding a twoembed block (nested models are searched).
+        vocab: the Vocabulary the block was built with.
+        ids: the training ids (any shape, ints in `[0, vocab.oov_id]`), to
+            count each row's hits; None leaves `hits` out.
+        top: how many nearest pretrained words to list per row.
+        block: the block's `name`, when the model holds several.
+
+    Returns:
+        A `RowReport`: one `RowRecord` per row, in id order; print it for a
+        table.
+
+    Example:
+
+    >>> from twoembed import OOV, build_embedding_block
+    >>> vocab = Vocabulary(["good", "bad"], [":)"])
+    >>> starts = {":)": "good", OOV: "bad"}
+    >>> block = build_embedding_block(vocab, np.eye(2), special_init=starts)
+    >>> model = keras.Model(*block)
+    >>> [(r.token, r.moved, r.neighbours) for r in inspect_rows(model, vocab, top=1)]
+    [(':)', 0.0, ('good',)), (None, 0.0, ('bad',))]
+    """
+    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
+        raise ValueError(f"`top` must be an int >= 1. Received: top={top!r}")
+    hits = None if ids is None else _count_hits(ids, vocab)
+    pretrained, special = find_block(model, vocab, block)
+    rows = np.asarray(keras.ops.convert_to_numpy(special.embeddings), np.float64)
+    rows = rows[1:]  # row 0 is what every normal word looks up: pinned at 0
+    start = getattr(special, "start", None)
+    if start is not None:
+        start = np.asarray(keras.ops.convert_to_numpy(start), np.float64)[1:]
+    found, cosines, median = nearest_rows(
+        pretrained.embeddings, rows, top=min(int(top), vocab.num_words),
+        first=1, stop=vocab.num_words + 1,
+    )
+    records = []
+    first_id = vocab.num_words + 1
+    for j, row in enumerate(rows):
+        token_id = first_id + j
+        norm = float(np.linalg.norm(row))
+        moved = start_cosine = None
+        if start is not None:
+            moved = float(np.linalg.norm(row - start[j]))
+            start_cosine = _cosine(row, start[j])
+        records.append(
+            RowRecord(
+                token=vocab.token_of(token_id),
+                id=token_id,
+                hits=None if hits is None else int(hits[token_id]),
+                moved=moved,
+                start_cosine=start_cosine,
+                norm=norm,
+                neighbours=tuple(vocab.words[i - 1] for i in found[j]),
+                cosines=tuple(float(c) for c in cosines[j]),
+            )
+        )
+    return RowReport(records, median)
+
+
+def nearest_rows(
+    table: Any,
+    queries: np.ndarray,
+    top: int,
+    first: int = 0,
+    stop: int | None = None,
+    chunk_rows: int = _SEARCH_CHUNK_ROWS,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """The `top` rows of `table[first:stop]` nearest each query by cosine.
+
+    `table` is any 2-D array or Keras variable; it is read `chunk_rows` rows
+    at a time, so besides the `(rows,)` norms only one chunk is ever copied.
+    Rows of norm zero are never returned.
+
+    Returns:
+        `(indices, cosines, median_norm)`: int arrays `(len(queries), top)`
+        of row indices into `table`, nearest first, their cosines, and the
+        median L2 norm of the searched rows.
+    """
+    stop = int(table.shape[0]) if stop is None else stop
+    queries = np.asarray(queries, dtype=np.float32)
+    unit = queries / np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-30)
+    best_score = np.full((len(queries), top), -np.inf, dtype=np.float32)
+    best_index = np.zeros((len(queries), top), dtype=np.int64)
+    norms = np.empty(max(0, stop - first), dtype=np.float32)
+    for start in range(first, stop, chunk_rows):
+        end = min(start + chunk_rows, stop)
+        chunk = np.asarray(keras.ops.convert_to_numpy(table[start:end]), np.float32)
+        chunk_norms = np.sqrt(np.einsum("ij,ij->i", chunk, chunk))
+        norms[start - first : end - first] = chunk_norms
+        scores = (chunk @ unit.T).T  # (queries, chunk)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scores /= chunk_norms
+        scores[:, chunk_norms == 0] = -np.inf
+        k = min(top, end - start)
+        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        score = np.concatenate(
+            [best_score, np.take_along_axis(scores, part, axis=1)], axis=1
+        )
+        index = np.concatenate([best_index, part + start], axis=1)
+        keep = np.argsort(-score, axis=1, kind="stable")[:, :top]
+        best_score = np.take_along_axis(score, keep, axis=1)
+        best_index = np.take_along_axis(index, keep, axis=1)
+    median = float(np.median(norms)) if len(norms) else 0.0
+    return best_index, best_score, median
+
+
+def _count_hits(ids: Any, vocab: Vocabulary) -> np.ndarray:
+    try:
+        array = np.asarray(ids)
+    except Exception:
+        array = np.asarray(None)
+    if array.dtype == bool or array.dtype.kind not in "iu":
+        raise TypeError(
+            "`ids` must be an array of integer ids (what Vocabulary.encode "
+            f"returns). Received: ids with dtype={array.dtype}"
+        )
+    if array.size:
+        low, high = int(array.min()), int(array.max())
+        if low < 0 or high > vocab.oov_id:
+            bad = low if low < 0 else high
+            raise ValueError(
+                f"`ids` holds {bad}, outside the vocabulary's ids [0, "
+                f"{vocab.oov_id}]. Received: ids with min={low}, max={high}"
+            )
+    return np.bincount(array.ravel(), minlength=vocab.size)
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float | None:
+    denominator = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(a @ b) / denominator if denominator else None
