@@ -176,9 +176,10 @@ def nearest_rows(
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """The `top` rows of `table[first:stop]` nearest each query by cosine.
 
-    `table` is any 2-D array or Keras variable; it is read `chunk_rows` rows
-    at a time, so besides the `(rows,)` norms only one chunk is ever copied.
-    Rows of norm zero are never returned.
+    `table` is any 2-D array or Keras variable. It is scored `chunk_rows`
+    rows at a time, read in place where the backend allows (a CPU tensor
+    through DLPack), else copied one chunk at a time; besides the `(rows,)`
+    norms nothing table-sized is made. Rows of norm zero are never returned.
 
     Returns:
         `(indices, cosines, median_norm)`: int arrays `(len(queries), top)`
@@ -186,31 +187,51 @@ def nearest_rows(
         median L2 norm of the searched rows.
     """
     stop = int(table.shape[0]) if stop is None else stop
+    host = _host_view(table)
     queries = np.asarray(queries, dtype=np.float32)
     unit = queries / np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-30)
+    unit_t = np.ascontiguousarray(unit.T)
     best_score = np.full((len(queries), top), -np.inf, dtype=np.float32)
     best_index = np.zeros((len(queries), top), dtype=np.int64)
     norms = np.empty(max(0, stop - first), dtype=np.float32)
     for start in range(first, stop, chunk_rows):
         end = min(start + chunk_rows, stop)
-        chunk = np.asarray(keras.ops.convert_to_numpy(table[start:end]), np.float32)
+        if host is not None:
+            chunk = host[start:end]
+        else:
+            chunk = keras.ops.convert_to_numpy(table[start:end])
+        chunk = np.asarray(chunk, np.float32)
         chunk_norms = np.sqrt(np.einsum("ij,ij->i", chunk, chunk))
         norms[start - first : end - first] = chunk_norms
-        scores = (chunk @ unit.T).T  # (queries, chunk)
+        scores = chunk @ unit_t  # (chunk, queries): the faster BLAS layout
         with np.errstate(divide="ignore", invalid="ignore"):
-            scores /= chunk_norms
-        scores[:, chunk_norms == 0] = -np.inf
-        k = min(top, end - start)
-        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        score = np.concatenate(
-            [best_score, np.take_along_axis(scores, part, axis=1)], axis=1
-        )
-        index = np.concatenate([best_index, part + start], axis=1)
-        keep = np.argsort(-score, axis=1, kind="stable")[:, :top]
-        best_score = np.take_along_axis(score, keep, axis=1)
-        best_index = np.take_along_axis(index, keep, axis=1)
+            scores /= chunk_norms[:, None]
+        scores[chunk_norms == 0] = -np.inf
+        # Only scores above a query's current top-th best can enter its list:
+        # after the first chunks that is a handful, so no per-chunk sort.
+        cols, rows = np.nonzero(scores > best_score[:, -1])
+        for q in np.unique(rows):
+            cand = cols[rows == q]
+            score = np.concatenate([best_score[q], scores[cand, q]])
+            index = np.concatenate([best_index[q], cand + start])
+            keep = np.argsort(-score, kind="stable")[:top]
+            best_score[q], best_index[q] = score[keep], index[keep]
     median = float(np.median(norms)) if len(norms) else 0.0
     return best_index, best_score, median
+
+
+def _host_view(table: Any) -> np.ndarray | None:
+    """`table` as a NumPy array sharing its memory, or None if it cannot be
+    had without a copy (a GPU tensor, a torch parameter)."""
+    if isinstance(table, np.ndarray):
+        return table
+    value = table.value if isinstance(table, keras.Variable) else table
+    try:
+        # A read of a TF variable shares the variable's buffer; a later
+        # assign writes a new one, so the view stays what was read.
+        return np.from_dlpack(keras.ops.convert_to_tensor(value))
+    except Exception:
+        return None
 
 
 def _count_hits(ids: Any, vocab: Vocabulary) -> np.ndarray:
