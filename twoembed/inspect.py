@@ -209,6 +209,15 @@ def nearest_rows(
         scores[chunk_norms == 0] = -np.inf
         # Only scores above a query's current top-th best can enter its list:
         # after the first chunks that is a handful, so no per-chunk sort.
+        if start == first:  # fill the lists from the first chunk
+            k = min(top, end - start)
+            part = np.argpartition(-scores, k - 1, axis=0)[:k].T  # (queries, k)
+            best_score[:, :k] = np.take_along_axis(scores.T, part, axis=1)
+            best_index[:, :k] = part + start
+            order = np.argsort(-best_score, axis=1, kind="stable")
+            best_score = np.take_along_axis(best_score, order, axis=1)
+            best_index = np.take_along_axis(best_index, order, axis=1)
+            continue
         cols, rows = np.nonzero(scores > best_score[:, -1])
         for q in np.unique(rows):
             cand = cols[rows == q]
@@ -216,7 +225,7 @@ def nearest_rows(
             index = np.concatenate([best_index[q], cand + start])
             keep = np.argsort(-score, kind="stable")[:top]
             best_score[q], best_index[q] = score[keep], index[keep]
-    median = float(np.median(norms)) if len(norms) else 0.0
+    median = float(np.median(norms, overwrite_input=True)) if len(norms) else 0.0
     return best_index, best_score, median
 
 
