@@ -236,9 +236,13 @@ def _host_view(table: Any) -> np.ndarray | None:
         return table
     value = table.value if isinstance(table, keras.Variable) else table
     try:
-        # A read of a TF variable shares the variable's buffer; a later
-        # assign writes a new one, so the view stays what was read.
-        return np.from_dlpack(keras.ops.convert_to_tensor(value))
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            # A read of a TF variable shares the variable's buffer; a later
+            # assign writes a new one, so the view stays what was read.
+            value = tf.convert_to_tensor(value)
+        return np.from_dlpack(value)
     except Exception:
         return None
 
