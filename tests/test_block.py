@@ -58,7 +58,9 @@ def test_trainable_parameters_are_special_and_oov_rows_plus_pinned_row(vocab, ma
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     frozen = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
     assert trainable == (len(SPECIALS) + 1 + 1) * DIM
-    assert frozen == vocab.size * DIM
+    # The frozen table, plus the (k+2)-row copy of the special rows' start
+    # that the block keeps for the pull and inspect_rows.
+    assert frozen == vocab.size * DIM + (len(SPECIALS) + 2) * DIM
 
 
 def test_normal_words_get_their_pretrained_row_and_padding_gets_zeros(vocab, matrix):
@@ -375,3 +377,27 @@ def test_float16_refuses_values_it_cannot_hold(vocab, matrix):
         build_embedding_block(vocab, big, frozen_dtype="float16")
     with pytest.raises(ValueError, match="frozen_dtype='float64'"):
         build_embedding_block(vocab, matrix, frozen_dtype="float64")
+
+
+def test_float64_values_beyond_float32_range_are_refused(vocab, matrix):
+    big = matrix.astype("float64")
+    big[0, 0] = 1e39  # finite in float64, inf once stored as float32
+    with pytest.raises(
+        ValueError,
+        match=r'frozen_dtype="float32"` holds values up to 3\.40282e\+38.*'
+        r"glove_matrix\[0, 0\]=1e\+39 \(the vector of 'the'\)",
+    ):
+        build_embedding_block(vocab, big)
+    big[0, 0] = 3e38  # still within float32's range
+    build_embedding_block(vocab, big)
+
+
+def test_float_ids_are_truncated_toward_zero_by_keras_as_documented(vocab, matrix):
+    # Keras' functional model casts every input to its Input's dtype (int32)
+    # before the first layer runs, so the block never sees the floats.
+    model = block_model(vocab, matrix)
+    floats = np.array([[0.9, -0.5, 1.5, 2.99]])
+    np.testing.assert_array_equal(
+        model.predict(floats, verbose=0),
+        model.predict(np.array([[0, 0, 1, 2]], dtype="int32"), verbose=0),
+    )

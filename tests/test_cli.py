@@ -88,7 +88,7 @@ def demo_dir(tmp_path_factory):
 def test_demo_reports_coverage_parameters_exact_rows_and_neighbours(demo_dir):
     _, stdout = demo_dir
     assert "found 79 of" in stdout and "token coverage" in stdout
-    assert "257 trainable parameters, 2752 frozen" in stdout
+    assert "257 trainable parameters, 2976 frozen" in stdout  # 2752 + 7 x 32 starts
     assert "79 of 79 exactly unchanged (largest change 0.0e+00)" in stdout
     for token in ("<url>", "<user>", "<num>", ":)", ":("):
         assert any(line.strip().startswith(token) for line in stdout.splitlines())

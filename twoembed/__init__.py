@@ -12,12 +12,14 @@ Example:
 
 from twoembed.block import build_embedding_block
 from twoembed.export import block_names, export_vectors, merged_matrix
+from twoembed.inspect import inspect_rows
 from twoembed.text import build_text_encoder
 from twoembed.tokenize import Replacement, special_token_rules, tokenize
 from twoembed.vectors import LoadedVectors, LoadReport, load_glove, load_vectors
-from twoembed.vocab import Vocabulary
+from twoembed.vocab import OOV, Vocabulary
 
 __all__ = [
+    "OOV",
     "LoadReport",
     "LoadedVectors",
     "Replacement",
@@ -26,6 +28,7 @@ __all__ = [
     "build_embedding_block",
     "build_text_encoder",
     "export_vectors",
+    "inspect_rows",
     "load_glove",
     "load_vectors",
     "merged_matrix",

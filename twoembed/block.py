@@ -15,7 +15,7 @@ filled by `twoembed.fill`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import keras
@@ -25,15 +25,18 @@ from twoembed._checks import check_max_len
 from twoembed.fill import check_matrix, fill_frozen_table
 from twoembed.layers import (
     PinFirstRow,
+    PullToStart,
     SpecialEmbedding,
     ZeroFirstRow,
     map_unknown_ids_to_oov,
     shift_ids,
 )
+from twoembed.starts import start_rows
 from twoembed.vocab import Vocabulary
 
 __all__ = [
     "PinFirstRow",
+    "PullToStart",
     "SpecialEmbedding",
     "ZeroFirstRow",
     "build_embedding_block",
@@ -71,6 +74,8 @@ def build_embedding_block(
     max_len: int | None = None,
     *,
     special_initializer: Any = None,
+    special_init: Mapping[Any, Any] | None = None,
+    start_pull: float = 0.0,
     frozen_dtype: str = "float32",
     name: str = "twoembed",
 ) -> tuple[keras.KerasTensor, keras.KerasTensor]:
@@ -90,6 +95,16 @@ def build_embedding_block(
         special_initializer: initializer of the special and OOV rows. None
             draws from a normal distribution with the pretrained matrix's
             standard deviation, so new vectors start on the same scale.
+        special_init: where chosen rows start, keyed by special token or
+            `twoembed.OOV` (the OOV row): a normal word (its pretrained
+            vector), a list of normal words (their mean), `"mean"` (the mean
+            of all pretrained rows) or a vector of length `dim`. Other rows
+            use `special_initializer`; `vocab.starts` (promoted words' starts
+            from `LoadedVectors.vocabulary`) is used under this mapping. The
+            values reach the model through its weights, not its config.
+        start_pull: `λ` of an L2 penalty `λ * ||row - start||**2` on each
+            trainable row (`PullToStart`), keeping rarely seen tokens near
+            their start. 0 (default) adds nothing; negative is refused.
         frozen_dtype: `"float32"`, or `"float16"` to hold the pretrained table
             in half the memory. Each stored value is then rounded to float16
             (relative error at most 2**-11, about 5e-4); the block's output
@@ -122,6 +137,8 @@ def build_embedding_block(
         )
     matrix = check_matrix(glove_matrix, vocab, frozen_dtype)
     dim = int(matrix.shape[1])
+    starts = start_rows(special_init, vocab, matrix)
+    pull = PullToStart(start_pull)  # refuses a bad strength before any layer
     if special_initializer is None:
         sample = matrix[:: max(1, len(matrix) // 10_000)]  # a view, not a copy
         std = float(np.std(sample)) or 0.05
@@ -153,14 +170,18 @@ def build_embedding_block(
     # Rows: 0 = every normal word (pinned at zero), 1..k = specials, k+1 = OOV.
     # mask_zero marks special/OOV positions; Add ORs it with the pretrained
     # mask, giving exactly `ids != 0`. Without a mask here, Add drops both.
-    special_vectors = SpecialEmbedding(
+    special = SpecialEmbedding(
         len(vocab.special_tokens) + 2,
         dim,
         embeddings_initializer=ZeroFirstRow(special_initializer),
+        embeddings_regularizer=pull if pull.strength else None,
         embeddings_constraint=PinFirstRow(),
         mask_zero=True,
+        keep_start=True,
         name=f"{name}_special",
-    )(special_ids)
+    )
+    special_vectors = special(special_ids)
+    special.set_starts(starts)  # through the weights, never the config
 
     outputs = keras.layers.Add(name=f"{name}_vectors")(
         [pretrained_vectors, special_vectors]

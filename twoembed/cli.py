@@ -1,4 +1,4 @@
-"""The `twoembed` command line: demo, coverage and export.
+"""The `twoembed` command line: demo, coverage, export and inspect.
 
 Errors print one line on stderr (`twoembed: error: ...`) and exit with 2 for
 a bad command line, 1 for anything else; never a traceback.
@@ -96,6 +96,25 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--oov-token", default="<oov>", help="token for the OOV row (default: <oov>)"
     )
+
+    inspect = commands.add_parser(
+        "inspect",
+        help="what each trainable row of a trained model learned",
+        description="For each special, promoted and OOV row of MODEL's block: its "
+        "hits in --ids, how far it moved from its start (L2, and cosine to the "
+        "start), its norm next to the pretrained rows' median norm, and its "
+        "nearest pretrained words by cosine. VOCAB is the JSON file written by "
+        "Vocabulary.save.",
+    )
+    inspect.add_argument("model", help="a .keras file holding a twoembed block")
+    inspect.add_argument("vocab", help="the vocabulary JSON saved with the model")
+    inspect.add_argument(
+        "--ids", help="a .npy file of the training ids, to count each row's hits"
+    )
+    inspect.add_argument(
+        "--top", type=int, default=5, help="nearest words per row (default: 5)"
+    )
+    inspect.add_argument("--block", help="block name, when the model holds several")
     return parser
 
 
@@ -177,13 +196,52 @@ def _export(args: argparse.Namespace) -> None:
     print(f"wrote {rows} vectors to {args.out}")
 
 
+def _inspect(args: argparse.Namespace) -> None:
+    if args.top < 1:
+        raise ValueError(f"--top must be at least 1. Received: {args.top}")
+    for path, what in (
+        (args.model, "model"),
+        (args.vocab, "vocabulary"),
+        (args.ids, "ids"),
+    ):
+        if path is not None and not os.path.isfile(path):
+            raise FileNotFoundError(f"No {what} file at {path!r}")
+    import keras
+    import numpy as np
+
+    from twoembed.inspect import inspect_rows
+    from twoembed.vocab import Vocabulary
+
+    vocab = Vocabulary.load(args.vocab)
+    ids = None
+    if args.ids is not None:
+        try:
+            ids = np.load(args.ids, allow_pickle=False)
+        except Exception as error:
+            raise ValueError(
+                f"Cannot read {args.ids!r} as a .npy array of ids: {error}"
+            ) from None
+    try:
+        model = keras.models.load_model(args.model)
+    except Exception as error:
+        raise ValueError(
+            f"Cannot load {args.model!r} as a Keras model: {error}"
+        ) from None
+    print(inspect_rows(model, vocab, ids=ids, top=args.top, block=args.block))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:  # --help, or a bad command line (one line printed)
         return exit_.code if isinstance(exit_.code, int) else 1
-    command = {"demo": _demo, "coverage": _coverage, "export": _export}[args.command]
+    command = {
+        "demo": _demo,
+        "coverage": _coverage,
+        "export": _export,
+        "inspect": _inspect,
+    }[args.command]
     try:
         command(args)
     except KeyboardInterrupt:

@@ -22,6 +22,7 @@ import numpy as np
 from twoembed._files import PathLike
 from twoembed.block import build_embedding_block
 from twoembed.export import merged_matrix
+from twoembed.inspect import inspect_rows
 from twoembed.tokenize import tokenize
 from twoembed.vectors import load_glove
 from twoembed.vocab import Vocabulary
@@ -86,18 +87,6 @@ def _classifier(vocab: Vocabulary, matrix: np.ndarray, max_len: int) -> keras.Mo
         metrics=["accuracy"],
     )
     return model
-
-
-def _nearest(merged: np.ndarray, vocab: Vocabulary, k: int) -> dict[str, list[str]]:
-    """The k nearest pretrained words (cosine) of every special token's vector."""
-    words = merged[1 : vocab.num_words + 1]
-    unit = words / np.maximum(np.linalg.norm(words, axis=1, keepdims=True), 1e-12)
-    found = {}
-    for token, token_id in zip(vocab.special_tokens, vocab.special_ids, strict=True):
-        vector = merged[token_id] / max(float(np.linalg.norm(merged[token_id])), 1e-12)
-        best = np.argsort(-(unit @ vector))[:k]
-        found[token] = [vocab.words[i] for i in best]
-    return found
 
 
 def run_demo(
@@ -188,11 +177,10 @@ def run_demo(
         f"(largest change {changed[1 : vocab.num_words + 1].max():.1e}); "
         f"padding row zero: {not after[0].any()}"
     )
-    neighbours = _nearest(after, vocab, k=5)
-    say("\n== Nearest pretrained words of each learned special vector")
-    for token, near in neighbours.items():
-        moved = changed[vocab.id_of(token)]
-        say(f"  {token:7} (moved {moved:.3f}): {', '.join(near)}")
+    report = inspect_rows(model, vocab, ids=train[0], top=5)
+    neighbours = {r.token: list(r.neighbours) for r in report if r.token is not None}
+    say("\n== What each trainable row learned (nearest pretrained words by cosine)")
+    say(str(report))
 
     model.save(os.path.join(out_dir, "model.keras"))
     vocab.save(os.path.join(out_dir, "vocab.json"))

@@ -64,6 +64,19 @@ def merged_matrix(
     >>> merged_matrix(model, vocab).shape
     (5, 3)
     """
+    pretrained_layer, special_layer = find_block(model, vocab, block)
+    pretrained = keras.ops.convert_to_numpy(pretrained_layer.embeddings)
+    special = keras.ops.convert_to_numpy(special_layer.embeddings)
+    merged = pretrained.astype(np.float32, copy=True)
+    merged[vocab.num_words + 1 :] += special[1:]
+    return merged
+
+
+def find_block(
+    model: keras.Model, vocab: Vocabulary, block: str | None = None
+) -> tuple[keras.layers.Embedding, keras.layers.Embedding]:
+    """The frozen and the trainable table layers of one block in `model`,
+    checked against `vocab`; `block` as in `merged_matrix`."""
     if not isinstance(vocab, Vocabulary):
         raise TypeError(
             "`vocab` must be a twoembed.Vocabulary (Vocabulary.load reads a "
@@ -95,21 +108,18 @@ def merged_matrix(
             f"are {names!r}."
         )
     layers = {layer.name: layer for layer in _layers(model)}
-    pretrained = keras.ops.convert_to_numpy(layers[f"{block}_pretrained"].embeddings)
-    special = keras.ops.convert_to_numpy(layers[f"{block}_special"].embeddings)
+    pretrained, special = layers[f"{block}_pretrained"], layers[f"{block}_special"]
     offset = layers[f"{block}_shift"].arguments["offset"]
     expected = (vocab.num_words, vocab.size, len(vocab.special_tokens) + 2)
-    found = (offset, len(pretrained), len(special))
+    found = (offset, pretrained.input_dim, special.input_dim)
     if found != expected:
         raise ValueError(
             f"The vocabulary does not match block {block!r}: the block has "
-            f"{offset} words, {len(pretrained)} ids and {len(special) - 2} "
+            f"{offset} words, {pretrained.input_dim} ids and {special.input_dim - 2} "
             f"special tokens, the vocabulary {vocab.num_words} words, "
             f"{vocab.size} ids and {len(vocab.special_tokens)} special tokens."
         )
-    merged = pretrained.astype(np.float32, copy=True)
-    merged[vocab.num_words + 1 :] += special[1:]
-    return merged
+    return pretrained, special
 
 
 def export_vectors(

@@ -56,8 +56,11 @@ def check_matrix(matrix: Any, vocab: Vocabulary, frozen_dtype: str) -> np.ndarra
             f"glove_matrix with shape={array.shape}"
         )
     # One chunked pass: NaN/inf, and values the frozen table's dtype cannot
-    # hold (float16 tops out at 65504).
-    limit = float(np.finfo(frozen_dtype).max) if frozen_dtype == "float16" else None
+    # hold (float16 tops out at 65504, float32 at 3.4e38: a float64 1e39
+    # would become inf).
+    limit = None
+    if array.dtype.kind == "f" and array.itemsize > np.dtype(frozen_dtype).itemsize:
+        limit = float(np.finfo(frozen_dtype).max)
     for start in range(0, array.shape[0], _FILL_CHUNK_ROWS):
         chunk = array[start : start + _FILL_CHUNK_ROWS]
         bad = ~np.isfinite(chunk)
@@ -73,7 +76,8 @@ def check_matrix(matrix: Any, vocab: Vocabulary, frozen_dtype: str) -> np.ndarra
             if not np.isfinite(array[row, col]):
                 raise ValueError(f"`glove_matrix` must be finite. {received}")
             raise ValueError(
-                f'`frozen_dtype="float16"` holds values up to {limit:g}. {received}'
+                f'`frozen_dtype="{frozen_dtype}"` holds values up to {limit:g} '
+                f"(range +-{limit:g}). {received}"
             )
     return array
 

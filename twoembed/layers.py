@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
 __all__ = [
     "PinFirstRow",
+    "PullToStart",
     "SpecialEmbedding",
     "ZeroFirstRow",
     "map_unknown_ids_to_oov",
@@ -88,6 +90,44 @@ class PinFirstRow(keras.constraints.Constraint):
 
 
 @keras.saving.register_keras_serializable(package="twoembed")
+class PullToStart(keras.regularizers.Regularizer):
+    """L2 pull of each row toward its start: `strength * sum((w - start)**2)`.
+
+    The "semi-frozen" practice: a token seen a few times stays near where it
+    started. Only `strength` is in the config; the start is the
+    `SpecialEmbedding`'s `start` weight, which binds itself here when built.
+
+    Args:
+        strength: the penalty's weight, >= 0. 0 adds nothing.
+    """
+
+    def __init__(self, strength: float = 0.0):
+        if (
+            isinstance(strength, bool)
+            or not isinstance(strength, (int, float, np.integer, np.floating))
+            or not np.isfinite(strength)
+            or strength < 0
+        ):
+            raise ValueError(
+                "The pull toward the start must be a finite number >= 0 (0 "
+                f"is no pull). Received: start_pull={strength!r}"
+            )
+        self.strength = float(strength)
+        self.start: Any = None
+
+    def __call__(self, x: Any) -> Any:
+        if self.start is None:
+            raise ValueError(
+                "PullToStart has no start to pull toward: use it as the "
+                "regularizer of a SpecialEmbedding(keep_start=True)."
+            )
+        return self.strength * ops.sum(ops.square(x - self.start))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"strength": self.strength}
+
+
+@keras.saving.register_keras_serializable(package="twoembed")
 class SpecialEmbedding(keras.layers.Embedding):
     """The trainable table of the special and OOV rows: an `Embedding` whose
     gradient reaches the optimizer dense, and skips row 0.
@@ -106,11 +146,57 @@ class SpecialEmbedding(keras.layers.Embedding):
 
     Example:
 
-    >>> import numpy as np
     >>> layer = SpecialEmbedding(4, 2, embeddings_initializer="ones")
     >>> keras.ops.convert_to_numpy(layer(np.array([[0, 3]]))).tolist()
     [[[1.0, 1.0], [1.0, 1.0]]]
+
+    With `keep_start=True` it also holds `start`, a non-trainable copy of the
+    table as it started (saved with the model's weights, never in its
+    config): what `PullToStart` pulls toward and `inspect_rows` measures
+    from. Models saved by twoembed 0.1.0 have no `start`.
     """
+
+    def __init__(self, *args: Any, keep_start: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.keep_start = bool(keep_start)
+        self.start: Any = None
+
+    def build(self, input_shape: Any = None) -> None:
+        super().build(input_shape)
+        if self.keep_start:
+            self.start = self.add_weight(
+                shape=(self.input_dim, self.output_dim),
+                initializer="zeros",
+                trainable=False,
+                name="start",
+            )
+            self.start.assign(ops.convert_to_tensor(self.embeddings))
+        if isinstance(self.embeddings_regularizer, PullToStart):
+            if self.start is None:
+                raise ValueError(
+                    "A PullToStart regularizer needs SpecialEmbedding("
+                    "keep_start=True): the start is what it pulls toward."
+                )
+            self.embeddings_regularizer.start = self.start
+
+    def set_starts(self, rows: dict[int, np.ndarray]) -> None:
+        """Sets the given rows of the table, and of `start`, to these values."""
+        table = np.array(ops.convert_to_numpy(self.embeddings))
+        for row, vector in rows.items():
+            table[row] = vector
+        self.embeddings.assign(table)
+        if self.start is not None:
+            self.start.assign(table)
+
+    @property
+    def variable_serialization_spec(self) -> dict[Any, list[str]]:
+        spec = super().variable_serialization_spec
+        if not self.keep_start:
+            return spec
+        return {mode: [*names, "start"] for mode, names in spec.items()}
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "keep_start": self.keep_start}
 
     def call(self, inputs: Any) -> Any:
         if inputs.dtype not in ("int32", "int64"):

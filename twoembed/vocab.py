@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +23,30 @@ from twoembed._files import PathLike, atomic_write
 
 _FORMAT = "twoembed.Vocabulary"
 
-__all__ = ["Vocabulary"]
+__all__ = ["OOV", "Vocabulary"]
+
+
+class _OOVKey:
+    """The key of the OOV row in `special_init` and `Vocabulary(starts=)`.
+
+    A sentinel, not a string, so it can never collide with a token.
+    """
+
+    _instance: _OOVKey | None = None
+
+    def __new__(cls) -> _OOVKey:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "twoembed.OOV"
+
+    def __reduce__(self) -> str:
+        return "OOV"
+
+
+OOV = _OOVKey()
 
 
 class Vocabulary:
@@ -33,6 +57,12 @@ class Vocabulary:
             must match row `i` of the pretrained matrix.
         special_tokens: tokens that get trainable vectors (e.g. `"<url>"`),
             in id order after the words. May be empty.
+        starts: where trainable rows start, keyed by special token or
+            `twoembed.OOV`, with the values `build_embedding_block`'s
+            `special_init` takes; that argument wins for a token in both.
+            `LoadedVectors.vocabulary(promoted_start=...)` fills it. Not
+            written by `save` (the starts reach a model through its weights)
+            and not part of equality.
 
     Example:
 
@@ -45,7 +75,13 @@ class Vocabulary:
 
     pad_id: int = 0
 
-    def __init__(self, words: Sequence[str], special_tokens: Sequence[str] = ()):
+    def __init__(
+        self,
+        words: Sequence[str],
+        special_tokens: Sequence[str] = (),
+        *,
+        starts: Mapping[Any, Any] | None = None,
+    ):
         words = check_tokens(words, "words")
         special_tokens = check_tokens(special_tokens, "special_tokens")
         if not words:
@@ -66,6 +102,7 @@ class Vocabulary:
         n = len(words)
         self._ids = word_ids
         self._ids.update((t, n + 1 + i) for i, t in enumerate(special_tokens))
+        self._starts = _check_start_keys(starts, self._special_tokens)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -76,6 +113,11 @@ class Vocabulary:
     def special_tokens(self) -> tuple[str, ...]:
         """The special tokens, in id order (ids n+1..n+k)."""
         return self._special_tokens
+
+    @property
+    def starts(self) -> dict[Any, Any]:
+        """Start of each trainable row given at construction (a copy)."""
+        return dict(self._starts)
 
     @property
     def num_words(self) -> int:
@@ -233,3 +275,23 @@ class Vocabulary:
             row = [get(t, oov) for t in tokens[:max_len]]
             ids[i, : len(row)] = row
         return ids
+
+
+def _check_start_keys(
+    starts: Mapping[Any, Any] | None, special_tokens: tuple[str, ...]
+) -> dict[Any, Any]:
+    if starts is None:
+        return {}
+    if not isinstance(starts, Mapping):
+        raise TypeError(
+            "`starts` must be a mapping from a special token (or twoembed.OOV) "
+            f"to its start. Received: starts of type {type(starts).__name__}"
+        )
+    allowed = set(special_tokens)
+    for key in starts:
+        if key is not OOV and not (isinstance(key, str) and key in allowed):
+            raise ValueError(
+                f"`starts` key {key!r} is neither a special token nor "
+                f"twoembed.OOV. Special tokens: {list(special_tokens)[:10]!r}"
+            )
+    return dict(starts)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
+from twoembed.starts import StartSource, promoted_starts
 from twoembed.vocab import Vocabulary
 
 Matrix = np.ndarray
@@ -187,6 +188,7 @@ class LoadedVectors:
         self,
         special_tokens: Sequence[str] = (),
         promote_missing: int | bool = 0,
+        promoted_start: StartSource | Sequence[StartSource] = "random",
     ) -> Vocabulary:
         """Builds the `Vocabulary` for these words.
 
@@ -195,6 +197,14 @@ class LoadedVectors:
             promote_missing: how many missing words (most frequent first)
                 become trainable special tokens too; True means all of them.
                 The others fall to OOV.
+            promoted_start: where promoted words start (`vocab.starts`, used
+                by `build_embedding_block`): `"random"` (its
+                `special_initializer`), `"case"` (the vector of the word's
+                lowercase or capitalised form, where these words hold it),
+                `"mean"` (of all rows), `"subword"` (fastText's vector from the
+                word's n-grams; vectors loaded from a fastText `.bin` only), a
+                callable `word -> vector or None`, or a sequence of these tried
+                in order, e.g. `("subword", "case", "mean")`.
 
         Example:
 
@@ -212,5 +222,25 @@ class LoadedVectors:
             )
         specials = list(special_tokens)
         taken = set(specials)
-        specials += [w for w in self.missing[:count] if w not in taken]
-        return Vocabulary(self.words, specials)
+        promoted = [w for w in self.missing[:count] if w not in taken]
+        starts = promoted_starts(
+            self.words, promoted, promoted_start, subword=self._subword_lookup(promoted)
+        )
+        return Vocabulary(self.words, specials + promoted, starts=starts)
+
+    def _subword_lookup(self, promoted: list[str]) -> Callable[[str], Matrix] | None:
+        """`word -> subword vector or None` for `promoted`, read in one pass."""
+        if self.subword_vectors is None:
+            return None
+        vectors: dict[str, Matrix] = {}
+
+        def lookup(word: str) -> Matrix | None:
+            if not vectors and promoted:
+                found = self.subword_vectors(promoted)
+                vectors.update(zip(promoted, found, strict=True))
+            vector = vectors.get(word)
+            # A word with no n-gram in the model gets zeros from fastText: no
+            # start, so the next source in `promoted_start` is tried.
+            return None if vector is None or not vector.any() else vector
+
+        return lookup
