@@ -18,7 +18,7 @@ from typing import TextIO
 import keras
 import numpy as np
 
-from twoembed._files import PathLike
+from twoembed._files import PathLike, atomic_save, check_writable_directory
 from twoembed.block import build_embedding_block
 from twoembed.export import merged_matrix
 from twoembed.vectors import load_glove
@@ -117,9 +117,8 @@ def run_demo(
     `twoembed export`. Plots need matplotlib (`pip install "twoembed[demo]"`);
     without it the demo says so and writes none.
     """
-    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
-        raise ValueError(f"Output path {os.fspath(out_dir)!r} is not a directory")
-    os.makedirs(out_dir, exist_ok=True)
+    # Before the training: a bad directory fails now, not after it.
+    out_dir = check_writable_directory(out_dir, "out_dir")
 
     def say(text: str = "") -> None:
         print(text, file=stream, flush=True)
@@ -188,7 +187,7 @@ def run_demo(
         moved = changed[vocab.id_of(token)]
         say(f"  {token:7} (moved {moved:.3f}): {', '.join(near)}")
 
-    model.save(os.path.join(out_dir, "model.keras"))
+    atomic_save(os.path.join(out_dir, "model.keras"), model.save)
     vocab.save(os.path.join(out_dir, "vocab.json"))
     result = DemoResult(
         vocab,

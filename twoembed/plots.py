@@ -7,11 +7,14 @@ backend) and no screen is needed.
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
+
+from twoembed._files import atomic_save
 
 if TYPE_CHECKING:
     from twoembed._files import PathLike
@@ -110,5 +113,5 @@ def _row_change(result: DemoResult, path: str) -> str:
 
 def _save(fig: Figure, path: str) -> str:
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    atomic_save(path, functools.partial(fig.savefig, dpi=110))
     return path
