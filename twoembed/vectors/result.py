@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from twoembed._checks import check_tokens
 from twoembed.vocab import Vocabulary
 
 Matrix = np.ndarray
@@ -175,7 +176,7 @@ class LoadedVectors:
                 "`promote_missing` must be a non-negative int or a bool. "
                 f"Received: promote_missing={promote_missing!r}"
             )
-        specials = list(special_tokens)
+        specials = check_tokens(special_tokens, "special_tokens")
         taken = set(specials)
         specials += [w for w in self.missing[:count] if w not in taken]
         return Vocabulary(self.words, specials)
