@@ -87,6 +87,11 @@ def cache_read(cache_dir: str, key: dict) -> RawVectors | None:
     return raw
 
 
+def _all_str(items: list) -> bool:
+    # A set of the types, in C: 400k words take ~5 ms, a generator ~25 ms.
+    return set(map(type, items)) <= {str}
+
+
 def _is_count(value: object) -> bool:
     return type(value) is int and value >= 0
 
@@ -100,7 +105,7 @@ def _entry(stored: dict) -> RawVectors | None:
     counts.append(stored.get("invalid_utf8"))
     if not (
         isinstance(words, list)
-        and all(type(w) is str for w in words)
+        and _all_str(words)
         and all(_is_count(c) for c in counts)
         and counts[0] >= 1
         and (
@@ -112,7 +117,7 @@ def _entry(stored: dict) -> RawVectors | None:
             )
         )
         and isinstance(lowercased, list)
-        and all(type(w) is str for w in lowercased)
+        and _all_str(lowercased)
         and isinstance(skipped, list)
         and all(_is_count(n) for n in skipped)
     ):
