@@ -10,18 +10,17 @@ Example:
 >>> inputs, outputs = twoembed.build_embedding_block(vocab, np.ones((2, 4)))
 """
 
-from twoembed._startup import quiet_native_start
-
-with quiet_native_start():  # Keras imports TensorFlow, which logs from C++
-    from twoembed.block import build_embedding_block
-    from twoembed.export import block_names, export_vectors, merged_matrix
-    from twoembed.text import build_text_encoder, tokenize
-    from twoembed.vectors import LoadedVectors, LoadReport, load_glove
-    from twoembed.vocab import Vocabulary
+from twoembed.block import build_embedding_block
+from twoembed.export import block_names, export_vectors, merged_matrix
+from twoembed.text import build_text_encoder
+from twoembed.tokenize import Replacement, special_token_rules, tokenize
+from twoembed.vectors import LoadedVectors, LoadReport, load_glove
+from twoembed.vocab import Vocabulary
 
 __all__ = [
     "LoadReport",
     "LoadedVectors",
+    "Replacement",
     "Vocabulary",
     "block_names",
     "build_embedding_block",
@@ -29,6 +28,7 @@ __all__ = [
     "export_vectors",
     "load_glove",
     "merged_matrix",
+    "special_token_rules",
     "tokenize",
 ]
 __version__ = "0.1.0"
