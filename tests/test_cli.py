@@ -4,6 +4,8 @@ import os
 import re
 import subprocess
 import sys
+import time
+import zipfile
 
 import numpy as np
 import pytest
@@ -207,6 +209,78 @@ def test_console_script_is_installed():
     script = os.path.join(os.path.dirname(sys.executable), "twoembed")
     result = subprocess.run([script, "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "demo" in result.stdout
+
+
+@pytest.mark.parametrize("out", ["{model}", "./{model}", "{vocab}", "link.keras"])
+def test_export_refuses_to_write_over_its_model_or_vocabulary(
+    tmp_path, monkeypatch, capsys, out
+):
+    monkeypatch.chdir(tmp_path)
+    model, vocab = tmp_path / "m.keras", tmp_path / "v.json"
+    model.write_bytes(b"a trained model")
+    vocab.write_bytes(b"its vocabulary")
+    os.symlink(model, tmp_path / "link.keras")
+    out = out.format(model="m.keras", vocab="v.json")
+    assert main(["export", "m.keras", "v.json", out]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"twoembed export: error: The output {out!r} is the ")
+    assert model.read_bytes() == b"a trained model"
+    assert vocab.read_bytes() == b"its vocabulary"
+
+
+def test_export_help_says_an_existing_output_is_replaced_only_when_complete(capsys):
+    assert main(["export", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "an existing OUT is replaced only by a complete file" in text
+    assert "OUT may not be MODEL or VOCAB" in text
+
+
+def test_demo_into_an_unwritable_directory_fails_before_training(capsys):
+    started = time.monotonic()
+    assert main(["demo", "--out", "/proc"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no coverage report, no training
+    assert captured.err.startswith("twoembed demo: error: Cannot write into --out")
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("writer", "victim"),
+    [("keras.Model.save", "model.keras"), ("Figure.savefig", "training_curves.png")],
+)
+def test_ctrl_c_while_the_demo_saves_keeps_the_previous_file(
+    tmp_path, monkeypatch, capsys, writer, victim
+):
+    import keras
+    from matplotlib.figure import Figure
+
+    owner = {"keras.Model.save": keras.Model, "Figure.savefig": Figure}[writer]
+
+    def interrupted(self, path, *args, **kwargs):
+        with open(path, "wb") as f:
+            f.write(b"trunc")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(owner, writer.rsplit(".", 1)[1], interrupted)
+    (tmp_path / victim).write_bytes(b"the previous good file")
+    assert main(["demo", "--out", str(tmp_path), "--epochs", "1"]) == 130
+    assert capsys.readouterr().err == "twoembed: interrupted\n"
+    assert (tmp_path / victim).read_bytes() == b"the previous good file"
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(".")]
+
+
+def test_coverage_member_picks_a_file_of_a_zip_with_several(tmp_path, capsys):
+    archive = tmp_path / "vectors.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("vectors.50d.txt", "movie 0.1 0.2\ngreat 0.3 0.4\n")
+        z.writestr("vectors.300d.txt", "movie 0.1 0.2 0.3\n")
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("movie great zorp\n", encoding="utf-8")
+    assert main(["coverage", str(archive), str(corpus)]) == 1
+    assert "--member" in capsys.readouterr().err
+    for member, found in [("vectors.50d.txt", 2), ("50", 2), ("300", 1)]:
+        assert main(["coverage", str(archive), str(corpus), "--member", member]) == 0
+        assert f"found {found} of 3 requested words" in capsys.readouterr().out
 
 
 def test_coverage_splits_punctuation_by_default_and_whitespace_on_request(tmp_path):

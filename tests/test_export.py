@@ -1,3 +1,6 @@
+import contextlib
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -130,3 +133,54 @@ def test_nested_blocks_sharing_a_name_are_refused(vocab, matrix):
     outer = keras.Model(ids, [first(ids), second(ids)])
     with pytest.raises(ValueError, match=r"several blocks named \['twoembed'\]"):
         merged_matrix(outer, vocab)
+
+
+def test_an_interrupted_export_leaves_the_existing_file_as_it_was(
+    vocab, matrix, tmp_path, monkeypatch
+):
+    import twoembed.export as export
+
+    model = trained_classifier(vocab, matrix)
+    path = tmp_path / "vectors.txt"
+    path.write_text("3 1\nthe previous export\n")
+    real = export.atomic_write
+
+    class CtrlCAfterTwoLines:
+        def __init__(self, f):
+            self.f, self.lines = f, 0
+
+        def write(self, text):
+            self.lines += 1
+            if self.lines > 2:
+                raise KeyboardInterrupt
+            return self.f.write(text)
+
+    @contextlib.contextmanager
+    def interrupted(*args, **kwargs):
+        with real(*args, **kwargs) as f:
+            yield CtrlCAfterTwoLines(f)
+
+    monkeypatch.setattr(export, "atomic_write", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        export_vectors(model, vocab, path)
+    assert path.read_text() == "3 1\nthe previous export\n"
+    assert os.listdir(tmp_path) == ["vectors.txt"]
+    monkeypatch.setattr(export, "atomic_write", real)
+    export_vectors(model, vocab, path)
+    assert load_glove(path, verbose=0).words[0] == "the"
+
+
+@pytest.mark.parametrize("oov_token", [5, None, b"<oov>"])
+def test_a_non_string_oov_token_is_refused_naming_it(
+    vocab, matrix, tmp_path, oov_token
+):
+    model = trained_classifier(vocab, matrix)
+    with pytest.raises(TypeError, match=r"`oov_token` must be a str\. Received: oov"):
+        export_vectors(model, vocab, tmp_path / "v.txt", oov_token=oov_token)
+    assert not (tmp_path / "v.txt").exists()
+
+
+def test_export_to_a_directory_is_refused(vocab, matrix, tmp_path):
+    model = trained_classifier(vocab, matrix)
+    with pytest.raises(ValueError, match="is a directory"):
+        export_vectors(model, vocab, tmp_path)

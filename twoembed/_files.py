@@ -1,15 +1,63 @@
 """File helpers shared by every module that writes: the path type and the one
-way twoembed replaces a file."""
+way twoembed replaces a file.
+
+Every file twoembed writes (vocabulary, export, cache entries, the demo's
+model and plots) is first written to a temporary file beside its target,
+named `.<name>.<pid>-<random>.tmp` (plus the target's suffix when a library
+picks the format from it), fsynced, then renamed over the target: the target
+holds its previous content or the whole new one, never a truncated file. A
+writer killed outright (`kill -9`, a power cut) leaves its temporary file
+behind; `remove_stale_temporaries` deletes those, and every atomic write of
+a target deletes the stale ones of that target.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import IO, Any, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
+
+# A temporary file unmodified this long is stale whoever wrote it; one whose
+# writer is no longer running is stale after a short grace (the directory
+# may be shared with another host, where the pid means nothing).
+STALE_AFTER = 3600.0
+STALE_AFTER_WRITER_GONE = 60.0
+# The target's name is cut in the temporary name, so that a target with a
+# long (but legal) name still gets a temporary name under NAME_MAX.
+_NAME_KEPT = 120
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.(?P<pid>[0-9]+)-[A-Za-z0-9_]+\.tmp(\.\w+)?")
+
+
+def _split(path: PathLike) -> tuple[str, str, str]:
+    target = os.fspath(path)
+    directory, name = os.path.split(os.path.abspath(target))
+    return target, directory, name
+
+
+def _temporary(directory: str, name: str, suffix: str = "") -> tuple[int, str]:
+    """Creates the temporary file of target `name`; returns (fd, path)."""
+    remove_stale_temporaries(directory, name)
+    return tempfile.mkstemp(
+        prefix=f".{name[:_NAME_KEPT]}.{os.getpid()}-",
+        suffix=".tmp" + suffix,
+        dir=directory,
+    )
+
+
+def _sync_directory(directory: str) -> None:
+    """Makes the rename itself durable (POSIX; a no-op where unsupported)."""
+    with contextlib.suppress(OSError, AttributeError):
+        descriptor = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 @contextlib.contextmanager
@@ -28,11 +76,8 @@ def atomic_write(path: PathLike, mode: str = "wb", **open_args: Any) -> Iterator
     >>> open(target).read()
     'complete'
     """
-    target = os.fspath(path)
-    directory, name = os.path.split(os.path.abspath(target))
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{name}.", suffix=".tmp", dir=directory
-    )
+    target, directory, name = _split(path)
+    descriptor, temporary = _temporary(directory, name)
     try:
         with os.fdopen(descriptor, mode, **open_args) as f:
             yield f
@@ -43,3 +88,100 @@ def atomic_write(path: PathLike, mode: str = "wb", **open_args: Any) -> Iterator
         with contextlib.suppress(OSError):
             os.remove(temporary)
         raise
+    _sync_directory(directory)
+
+
+def atomic_save(path: PathLike, save: Callable[[str], object]) -> None:
+    """Calls `save(temporary_path)`, then renames that file over `path`.
+
+    For writers that take a path rather than a file, such as Keras'
+    `model.save` and matplotlib's `savefig`: the temporary path ends with
+    `path`'s suffix (`.keras`, `.png`), which those writers read the format
+    from. `path` holds its previous content or the whole new one, as with
+    `atomic_write`.
+
+    >>> import os, tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "out.txt")
+    >>> atomic_save(target, lambda p: open(p, "w").write("complete"))
+    >>> open(target).read()
+    'complete'
+    """
+    target, directory, name = _split(path)
+    descriptor, temporary = _temporary(directory, name, os.path.splitext(name)[1])
+    os.close(descriptor)
+    try:
+        save(temporary)
+        with open(temporary, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
+    _sync_directory(directory)
+
+
+def _writer_gone(pid: int) -> bool:
+    if os.name == "nt":  # os.kill would terminate the process there
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists (another user's, say)
+        return False
+    return False
+
+
+def remove_stale_temporaries(directory: str, name: str | None = None) -> list[str]:
+    """Deletes temporary files left in `directory` by killed writers.
+
+    Stale: unmodified for `STALE_AFTER` seconds, or for
+    `STALE_AFTER_WRITER_GONE` seconds when the process that wrote it is no
+    longer running. `name` limits this to the temporaries of that target.
+    Returns the paths removed; a file that cannot be removed is left.
+    """
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return []
+    kept = None if name is None else name[:_NAME_KEPT]
+    now = time.time()
+    removed = []
+    for entry in entries:
+        match = _TEMPORARY.fullmatch(entry.name)
+        if match is None or (kept is not None and match["name"] != kept):
+            continue
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+            if age < STALE_AFTER_WRITER_GONE:
+                continue
+            if age < STALE_AFTER and not _writer_gone(int(match["pid"])):
+                continue
+            os.remove(entry.path)
+        except OSError:
+            continue
+        removed.append(entry.path)
+    return removed
+
+
+def check_writable_directory(directory: PathLike, what: str) -> str:
+    """Creates `directory` if needed and proves a file can be written there.
+
+    Run before long work whose results go there, so that a bad output
+    directory fails at once rather than at the end. `what` names the
+    argument in the error (a ValueError naming the reason).
+    """
+    path = os.fspath(directory)
+    try:
+        if os.path.exists(path) and not os.path.isdir(path):
+            raise NotADirectoryError(0, "it is not a directory")
+        os.makedirs(path, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".twoembed-probe-"):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ValueError(
+            f"Cannot write into {what} {path!r}: {reason}. Received: {what}={path!r}"
+        ) from None
+    return path

@@ -21,6 +21,21 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def _member(text: str) -> str | int:
+    """`--member`: digits pick a zip member by dim, anything else by name."""
+    return int(text) if text.isdigit() else text
+
+
+def _add_member_option(command: argparse.ArgumentParser) -> None:
+    """`--member`, for every command that reads a vector file."""
+    command.add_argument(
+        "--member",
+        type=_member,
+        help="inside a .zip holding several files: the member's name, or its "
+        "dim (300 picks glove.6B.300d.txt)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="twoembed",
@@ -37,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Train a review classifier on the bundled sample data "
         "(nothing is downloaded): coverage, parameter counts, a check that the "
         "pretrained rows stayed exact, nearest neighbours of the learned special "
-        "vectors. Writes model.keras, vocab.json and PNG plots into --out.",
+        "vectors. Writes model.keras, vocab.json and PNG plots into --out; each "
+        "file there is replaced only once its new version is complete.",
     )
     demo.add_argument(
         "--out", default=".", help="directory for the outputs (default: .)"
@@ -62,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         "binary or fastText .bin (detected from the content)",
     )
     coverage.add_argument("corpus", help="UTF-8 text file")
+    _add_member_option(coverage)
     coverage.add_argument(
         "--keep-case", action="store_true", help="do not lowercase the corpus"
     )
@@ -87,11 +104,16 @@ def _parser() -> argparse.ArgumentParser:
         "plus learned special and OOV rows) to OUT as text: a 'count dim' header "
         "line, then one line per word and special token, then OOV. VOCAB is the "
         "JSON file written by Vocabulary.save. OUT reads back with "
-        "twoembed.load_glove.",
+        "twoembed.load_glove. OUT is written to a temporary file beside it and "
+        "renamed when complete: an existing OUT is replaced only by a complete "
+        "file, and an interrupted export leaves it as it was. OUT may not be "
+        "MODEL or VOCAB.",
     )
     export.add_argument("model", help="a .keras file holding a twoembed block")
     export.add_argument("vocab", help="the vocabulary JSON saved with the model")
-    export.add_argument("out", help="the text file to write")
+    export.add_argument(
+        "out", help="the text file to write (replaced only once complete)"
+    )
     export.add_argument("--block", help="block name, when the model holds several")
     export.add_argument(
         "--oov-token", default="<oov>", help="token for the OOV row (default: <oov>)"
@@ -119,12 +141,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _demo(args: argparse.Namespace) -> None:
-    from twoembed.demo import run_demo
+    from twoembed._files import check_writable_directory
 
     if args.epochs < 1:
         raise ValueError(f"--epochs must be at least 1. Received: {args.epochs}")
     if not 0 <= args.seed < 2**32:
         raise ValueError(f"--seed must be in [0, 2**32). Received: {args.seed}")
+    # Before Keras is even imported: a bad --out fails in a moment.
+    check_writable_directory(args.out, "--out")
+    from twoembed.demo import run_demo
+
     run_demo(args.out, epochs=args.epochs, seed=args.seed)
 
 
@@ -147,7 +173,7 @@ def _coverage(args: argparse.Namespace) -> None:
     if not counts:
         raise ValueError(f"Corpus {args.corpus!r} holds no tokens")
     words = [w for w, _ in counts.most_common()]
-    options = {"lowercase_fallback": args.lowercase_fallback}
+    options = {"lowercase_fallback": args.lowercase_fallback, "member": args.member}
     result = load_glove(args.vectors, words, counts=counts, **options)
     print(result.report.summary(top=args.top))
     missing = result.report.missing_counts
@@ -168,10 +194,23 @@ def _coverage(args: argparse.Namespace) -> None:
             )
 
 
+def _same_file(a: str, b: str) -> bool:
+    """Whether paths `a` and `b` name one file (links and `..` resolved)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # `a` does not exist (yet): compare the resolved paths
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
 def _export(args: argparse.Namespace) -> None:
     for path, what in ((args.model, "model"), (args.vocab, "vocabulary")):
         if not os.path.isfile(path):
             raise FileNotFoundError(f"No {what} file at {path!r}")
+        if _same_file(args.out, path):
+            raise ValueError(
+                f"The output {args.out!r} is the {what} file being read; writing "
+                f"it would destroy the {what}. Choose another output path."
+            )
     import keras
 
     import twoembed  # noqa: F401  registers the block's functions for loading

@@ -9,6 +9,7 @@ tokens, while every pretrained vector stays exactly as loaded.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 from collections import Counter
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 import keras
 import numpy as np
 
-from twoembed._files import PathLike
+from twoembed._files import PathLike, atomic_save, check_writable_directory
 from twoembed.block import build_embedding_block
 from twoembed.export import merged_matrix
 from twoembed.inspect import inspect_rows
@@ -112,9 +113,8 @@ def run_demo(
     `twoembed export`. Plots need matplotlib (`pip install "twoembed[demo]"`);
     without it the demo says so and writes none.
     """
-    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
-        raise ValueError(f"Output path {os.fspath(out_dir)!r} is not a directory")
-    os.makedirs(out_dir, exist_ok=True)
+    # Before the training: a bad directory fails now, not after it.
+    out_dir = check_writable_directory(out_dir, "out_dir")
 
     def say(text: str = "") -> None:
         print(text, file=stream, flush=True)
@@ -182,7 +182,7 @@ def run_demo(
     say("\n== What each trainable row learned (nearest pretrained words by cosine)")
     say(str(report))
 
-    model.save(os.path.join(out_dir, "model.keras"))
+    atomic_save(os.path.join(out_dir, "model.keras"), model.save)
     vocab.save(os.path.join(out_dir, "vocab.json"))
     result = DemoResult(
         vocab,
@@ -199,7 +199,7 @@ def run_demo(
     else:
         for name, figure in demo_figures(result).items():
             result.plots.append(os.path.join(out_dir, name))
-            figure.savefig(result.plots[-1], dpi=110)
+            atomic_save(result.plots[-1], functools.partial(figure.savefig, dpi=110))
     written = ["model.keras", "vocab.json", *map(os.path.basename, result.plots)]
     say(f"\n== Wrote {', '.join(written)} to {os.path.abspath(out_dir)}")
     return result

@@ -8,7 +8,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from twoembed._files import PathLike
+from twoembed._files import PathLike, atomic_write
 from twoembed.layers import shift_ids
 from twoembed.vectors import token_reads_back
 from twoembed.vocab import Vocabulary
@@ -135,8 +135,15 @@ def export_vectors(
     per word and special token, then one for OOV under `oov_token`; padding
     is left out. The file reads back with `twoembed.load_glove`.
     Values are written with 9 significant digits, enough to read back every
-    float32 exactly.
+    float32 exactly. The file is written beside `path` and renamed over it
+    when complete: an existing file at `path` is replaced only then, and an
+    interrupted export leaves it as it was.
     """
+    if not isinstance(oov_token, str):
+        raise TypeError(
+            "`oov_token` must be a str. Received: "
+            f"oov_token={oov_token!r} of type {type(oov_token).__name__}"
+        )
     if oov_token in vocab:
         raise ValueError(
             f"`oov_token` {oov_token!r} is already a token of the vocabulary; "
@@ -155,8 +162,10 @@ def export_vectors(
     directory = os.path.dirname(os.fspath(path)) or "."
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"No directory {directory!r} to write {path!r} in")
+    if os.path.isdir(path):
+        raise ValueError(f"{os.fspath(path)!r} is a directory, not a file to write")
     line = "%s " + " ".join(["%.9g"] * dim) + "\n"
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
+    with atomic_write(path, "w", encoding="utf-8", newline="\n") as f:
         # A word2vec-style `count dim` header: the reader then knows dim before
         # the first row, whatever that row's token looks like.
         f.write(f"{len(tokens)} {dim}\n")

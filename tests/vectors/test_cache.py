@@ -5,8 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import subprocess
+import sys
+import time
+import warnings
 
 import numpy as np
+import pytest
 
 from twoembed.vectors import load_glove
 from twoembed.vectors.cache import cache_key, cache_prune, cache_write
@@ -118,6 +124,137 @@ def test_cache_keys_of_different_word_lists_never_collide(tmp_path):
     assert load_glove(path, ["a\nb"], cache_dir=cache).words == []
     again = load_glove(path, ["a", "b"], cache_dir=cache)
     assert again.words == ["a", "b"] and not again.report.from_cache
+
+
+def vectors_file(tmp_path, name="vec.txt"):
+    return write(tmp_path, "the 0.1 0.2\ncat 0.3 0.4\n", name)
+
+
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [
+        ("a-file", "Not a directory|File exists"),
+        ("/proc/no/such/dir", "No such file or directory"),
+        ("full", "No space left on device"),
+    ],
+)
+def test_a_failed_cache_write_warns_once_and_returns_the_result(
+    tmp_path, monkeypatch, where, reason
+):
+    path = vectors_file(tmp_path)
+    cache = tmp_path / where if not where.startswith("/") else where
+    if where == "a-file":
+        (tmp_path / where).write_text("not a directory")
+    if where == "full":
+        os.mkdir(cache)
+        real_save = np.save
+
+        def disk_full(f, *args, **kwargs):
+            real_save(f, *args, **kwargs)
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(np, "save", disk_full)
+    with pytest.warns(UserWarning) as caught:
+        words, matrix = load_glove(path, cache_dir=cache, verbose=0)
+    assert words == ["the", "cat"] and matrix.shape == (2, 2)
+    (warning,) = caught
+    message = str(warning.message)
+    assert str(cache) in message and "not cached" in message
+    assert re.search(reason, message), message
+    if where == "full":
+        assert os.listdir(cache) == []  # no temporary file left behind
+
+
+def test_a_vector_file_with_a_long_name_is_cached(tmp_path):
+    path = vectors_file(tmp_path, "v" * 229 + ".txt")
+    cache = tmp_path / "cache"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_glove(path, cache_dir=cache, verbose=0)
+        again = load_glove(path, cache_dir=cache, verbose=0)
+    assert again.report.from_cache and again.words == ["the", "cat"]
+
+
+def test_stale_temporaries_of_killed_cache_writers_are_removed_by_the_next_write(
+    tmp_path,
+):
+    path = vectors_file(tmp_path)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = [
+        cache / f".vec.txt-0123456789abcdef01234567.npy.{dead.pid}-x1y2z3.tmp",
+        cache / f".other.txt-aa.json.{dead.pid}-abc_9.tmp",
+    ]
+    live = cache / f".vec.txt-ff.npy.{os.getpid()}-live01.tmp"
+    for file in (*stale, live):
+        file.write_bytes(b"half written")
+        os.utime(file, (time.time() - 120, time.time() - 120))
+    load_glove(path, cache_dir=cache, verbose=0)
+    left = os.listdir(cache)
+    assert not any(file.name in left for file in stale)
+    assert live.name in left  # its writer may still be at work
+
+
+def cached(tmp_path):
+    path = write(tmp_path, "the 0.1 0.2 0.3 0.4\ncat 1 2 3 4\nsat 5 6 7 8\n")
+    cache = tmp_path / "cache"
+    first = load_glove(path, cache_dir=cache, verbose=0)
+    (meta,) = cache.glob("*.json")
+    (npy,) = cache.glob("*.npy")
+    return path, cache, first, meta, npy
+
+
+def edit_metadata(change):
+    def edit(meta, npy):
+        stored = json.loads(meta.read_text())
+        change(stored)
+        meta.write_text(json.dumps(stored))
+
+    return edit
+
+
+EDITS = {
+    "fewer words than rows": edit_metadata(lambda s: s.update(words=["only"])),
+    "more words than rows": edit_metadata(lambda s: s.update(words=list("abcd"))),
+    "words not strings": edit_metadata(lambda s: s.update(words=[1, 2, 3])),
+    "dim a string": edit_metadata(lambda s: s.update(dim="4")),
+    "dim wrong": edit_metadata(lambda s: s.update(dim=3)),
+    "header garbage": edit_metadata(lambda s: s.update(header="ab")),
+    "counts wrong type": edit_metadata(lambda s: s.update(duplicates=[1])),
+    "skipped rows not ints": edit_metadata(lambda s: s.update(skipped_rows="x")),
+    "lowercased a dict": edit_metadata(lambda s: s.update(lowercased={"a": 1})),
+    "field missing": edit_metadata(lambda s: s.pop("words")),
+    "not an object": lambda meta, npy: meta.write_text("[1, 2]"),
+    "deep nesting": lambda meta, npy: meta.write_text("[" * 100_000 + "]" * 100_000),
+    "not json": lambda meta, npy: meta.write_bytes(b"\xff\x00{"),
+    "float64 matrix": lambda meta, npy: np.save(npy, np.zeros((3, 4))),
+    "string matrix": lambda meta, npy: np.save(npy, np.array([["a"] * 4] * 3)),
+    "wrong shape": lambda meta, npy: np.save(npy, np.zeros((3, 5), np.float32)),
+    "1-d matrix": lambda meta, npy: np.save(npy, np.zeros(12, np.float32)),
+    "object matrix": lambda meta, npy: np.save(
+        npy, np.array([[None] * 4] * 3, dtype=object), allow_pickle=True
+    ),
+    "truncated npy": lambda meta, npy: npy.write_bytes(npy.read_bytes()[:100]),
+    "npy missing": lambda meta, npy: npy.unlink(),
+    "npy a dangling link": lambda meta, npy: (npy.unlink(), npy.symlink_to("gone")),
+}
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_a_bad_cache_entry_is_a_miss_and_is_rewritten(tmp_path, edit):
+    path, cache, first, meta, npy = cached(tmp_path)
+    EDITS[edit](meta, npy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = load_glove(path, cache_dir=cache, verbose=0)
+    assert not again.report.from_cache
+    assert again.words == first.words == ["the", "cat", "sat"]
+    np.testing.assert_array_equal(again.matrix, first.matrix)
+    third = load_glove(path, cache_dir=cache, verbose=0)
+    assert third.report.from_cache and third.words == first.words
+    np.testing.assert_array_equal(third.matrix, first.matrix)
 
 
 def test_an_entry_written_by_0_1_0_is_read_as_it_was_written(tmp_path):

@@ -25,3 +25,9 @@ def test_coverage_report_from_a_token_stream(tmp_path):
     corpus = "the cat saw the emu".split()
     result = load_glove(write(tmp_path, GLOVE), set(corpus), counts=corpus)
     assert result.report.token_coverage == pytest.approx(3 / 5)
+
+
+@pytest.mark.parametrize("counts", [{"the": -3, "cat": 1}, {"the": 1.5}, {"x": "2"}])
+def test_negative_or_non_integer_counts_are_refused(tmp_path, counts):
+    with pytest.raises((TypeError, ValueError), match=r"`counts`.*Received"):
+        load_glove(write(tmp_path, GLOVE), counts=counts, verbose=0)

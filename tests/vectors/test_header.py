@@ -93,5 +93,25 @@ def test_a_huge_header_count_in_a_compressed_file_is_not_trusted(tmp_path):
     path = tmp_path / "v.txt.gz"
     with gzip.open(path, "wb") as f:
         f.write(b"99999999999 2\na 1 2\nb 3 4\n")
-    words, matrix = load_glove(path)
+    with pytest.warns(UserWarning, match="header says 99999999999 rows"):
+        words, matrix = load_glove(path)
     assert words == ["a", "b"] and matrix.shape == (2, 2)
+
+
+@pytest.mark.parametrize("words", [None, ["the", "cat"]])
+def test_a_tab_separated_file_is_refused_naming_the_separator(tmp_path, words):
+    path = write(tmp_path, "the\t0.1\t0.2\ncat\t0.3\t0.4\n")
+    with pytest.raises(ValueError, match=r"line 1: its fields are separated by tabs"):
+        load_glove(path, words, verbose=0)
+
+
+@pytest.mark.parametrize("words", [None, ["the", "cat"]])
+def test_a_file_with_only_cr_line_ends_is_refused_naming_them(tmp_path, words):
+    path = write(tmp_path, "the 0.1 0.2\rcat 0.3 0.4\r")
+    with pytest.raises(ValueError, match=r"line 1: .*old Mac line ends"):
+        load_glove(path, words, verbose=0)
+
+
+def test_crlf_files_still_load(tmp_path):
+    path = write(tmp_path, "the 0.1 0.2\r\ncat 0.3 0.4\r\n")
+    assert load_glove(path, ["cat"], verbose=0).words == ["cat"]

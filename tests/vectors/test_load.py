@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import zipfile
+
 import pytest
 
 from twoembed.vectors import LoadedVectors, load_glove
@@ -24,3 +27,25 @@ def test_requested_words_are_checked_like_vocabulary_tokens(tmp_path):
         load_glove(path, ["the", "a\udcff"])
     with pytest.raises(TypeError, match=r"words\[0\]=3 of type int"):
         load_glove(path, [3])
+
+
+def test_a_symlink_loop_is_named_as_one(tmp_path):
+    loop = tmp_path / "loop.txt"
+    os.symlink(loop, loop)
+    with pytest.raises(ValueError, match="symbolic links"):
+        load_glove(loop, verbose=0)
+
+
+def test_a_bytes_path_is_a_type_error(tmp_path):
+    path = write(tmp_path, GLOVE)
+    with pytest.raises(TypeError, match=r"`path` must be a str or os\.PathLike"):
+        load_glove(os.fsencode(path), verbose=0)
+
+
+@pytest.mark.parametrize("member", [3.5, True, ["a"]])
+def test_a_member_that_is_not_a_name_or_dim_is_a_type_error(tmp_path, member):
+    archive = tmp_path / "v.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("v.txt", "the 0.1 0.2\n")
+    with pytest.raises(TypeError, match=r"`member` must be .* Received: member="):
+        load_glove(archive, member=member, verbose=0)

@@ -79,7 +79,7 @@ def test_many_blocks_load_exactly_in_every_style(tmp_path, load_small, style):
         ("w150 1 2", "line 151: found 2 values after the token 'w150', expected 3"),
         ("w150 1 2 3 4", "line 151: found 4 values after the token 'w150', expected 3"),
         ("w150 1 x 3", "line 151: value 2 is 'x'"),
-        ("w150 1  3", "line 151: could not read 3 numbers from b'1  3'"),
+        ("w150 1  3", "line 151: could not read 3 numbers from '1  3'"),
         (" 1 2 3", "line 151: the row starts with a space"),
     ],
 )

@@ -30,3 +30,10 @@ def test_result_works_with_the_embedding_block(tmp_path):
     vocab = result.vocabulary(promote_missing=True)
     _, outputs = build_embedding_block(vocab, result.matrix)
     assert outputs.shape[-1] == 3
+
+
+def test_result_vocabulary_refuses_a_single_string(tmp_path):
+    result = load_glove(write(tmp_path, GLOVE), verbose=0)
+    with pytest.raises(TypeError, match=r"not a single string\. Received: "):
+        result.vocabulary("<u>")
+    assert result.vocabulary(["<u>"]).special_tokens == ("<u>",)

@@ -27,7 +27,8 @@ Where things live:
   and the vector size; `rows`, `bulk`, `read_all`, `read_some` as above.
 - `cache`, `progress`, `coverage`: the cache key and entries, the progress
   bar, the coverage report; `result`: `LoadedVectors`, `LoadReport`,
-  `RawVectors`.
+  `RawVectors`; `limits`: the caps on hostile files (line length, dim, first
+  allocation) and how messages quote what a file holds.
 
 The reader contract: a format's reader is a function
 `read(path: str, requested: list[str] | None, options: LoadOptions)

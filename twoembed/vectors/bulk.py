@@ -22,6 +22,10 @@ from twoembed.vectors.sources import Piece
 
 Matrix = np.ndarray
 ReadCsv = Callable[..., object]  # pandas.read_csv
+# Above this many values per row NumPy parses instead: pandas' cost per
+# column grows with the width (here, 2M values: pandas 0.4 s at dim 300 and
+# 2000, 1.4 s at 4000, 4.5 s at 30000; np.loadtxt 0.4-0.6 s at every width).
+PANDAS_MAX_DIM = 2048
 
 
 @functools.cache

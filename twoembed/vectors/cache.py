@@ -13,15 +13,18 @@ import dataclasses
 import hashlib
 import json
 import os
+import warnings
 
 import numpy as np
 
-from twoembed._files import atomic_write
+from twoembed._files import atomic_write, remove_stale_temporaries
 from twoembed.vectors.result import RawVectors
 
 # Bump whenever the key or the stored fields change meaning, so that an
 # older twoembed's entries are ignored (and pruned), never misread.
 CACHE_VERSION = 2  # 2: `header` joined the options
+# Characters of the vector file's name kept in an entry's name.
+_NAME_KEPT = 100
 
 
 def cache_key(
@@ -44,58 +47,135 @@ def cache_key(
     }
 
 
+def _prefix(key: dict) -> str:
+    """The start of the names of `key`'s file's entries: its name, cut so
+    that entry names (and their temporaries) stay under NAME_MAX."""
+    return f"{os.path.basename(key['path'])[:_NAME_KEPT]}-"
+
+
 def cache_paths(cache_dir: str, key: dict) -> tuple[str, str]:
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
-    stem = os.path.join(cache_dir, f"{os.path.basename(key['path'])}-{digest}")
+    stem = os.path.join(cache_dir, f"{_prefix(key)}{digest}")
     return stem + ".npy", stem + ".json"
 
 
 def cache_read(cache_dir: str, key: dict) -> RawVectors | None:
+    """The entry of `key`, or None: missing, stale, unreadable or not
+    consistent (an entry edited, or written by something else) alike."""
     npy, meta = cache_paths(cache_dir, key)
     try:
         with open(meta, encoding="utf-8") as f:
             stored = json.load(f)
-        if stored.get("key") != key:
+        if not isinstance(stored, dict) or stored.get("key") != key:
+            return None
+        raw = _entry(stored)
+        if raw is None:
             return None
         # Copy-on-write: as writable as a fresh load, but an in-place change
         # (say, normalising rows) stays in this process, not in the cache.
         matrix = np.load(npy, mmap_mode="c")
-    except (OSError, ValueError):
+    # Whatever a damaged entry makes json or NumPy raise, it is only a miss.
+    except (OSError, ValueError, TypeError, RecursionError, EOFError):
         return None
-    header = tuple(stored["header"]) if stored["header"] else None
+    if not (
+        isinstance(matrix, np.ndarray)
+        and matrix.dtype == np.float32
+        and matrix.shape == (len(raw.words), raw.dim)
+    ):
+        return None
+    raw.matrix = matrix
+    return raw
+
+
+def _all_str(items: list) -> bool:
+    # A set of the types, in C: 400k words take ~5 ms, a generator ~25 ms.
+    return set(map(type, items)) <= {str}
+
+
+def _is_count(value: object) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _entry(stored: dict) -> RawVectors | None:
+    """The RawVectors of an entry's metadata (matrix still to load), or None
+    if any field has the wrong type: a miss, never an exception later."""
+    words, header = stored.get("words"), stored.get("header")
+    lowercased, skipped = stored.get("lowercased"), stored.get("skipped_rows")
+    counts = [stored.get(k) for k in ("dim", "lines_read", "duplicates")]
+    counts.append(stored.get("invalid_utf8"))
+    if not (
+        isinstance(words, list)
+        and _all_str(words)
+        and all(_is_count(c) for c in counts)
+        and counts[0] >= 1
+        and (
+            header is None
+            or (
+                isinstance(header, list)
+                and len(header) == 2
+                and all(_is_count(h) for h in header)
+            )
+        )
+        and isinstance(lowercased, list)
+        and _all_str(lowercased)
+        and isinstance(skipped, list)
+        and all(_is_count(n) for n in skipped)
+    ):
+        return None
+    from_subwords, source = stored.get("from_subwords", []), stored.get("source")
+    if not (
+        isinstance(from_subwords, list)
+        and _all_str(from_subwords)
+        and (source is None or isinstance(source, dict))
+    ):
+        return None
+    dim, lines_read, duplicates, invalid_utf8 = counts
     return RawVectors(
-        stored["words"],
-        matrix,
-        stored["dim"],
-        header,  # type: ignore[arg-type]
-        stored["lines_read"],
-        stored["lowercased"],
-        stored["duplicates"],
-        stored["invalid_utf8"],
-        stored["skipped_rows"],
-        stored.get("from_subwords", []),
-        stored.get("source"),
+        words,
+        np.empty((0, dim), np.float32),
+        dim,  # type: ignore[arg-type]
+        tuple(header) if header else None,  # type: ignore[arg-type]
+        lines_read,  # type: ignore[arg-type]
+        lowercased,
+        duplicates,  # type: ignore[arg-type]
+        invalid_utf8,  # type: ignore[arg-type]
+        skipped,
+        from_subwords,
+        source,
     )
 
 
 def cache_write(cache_dir: str, key: dict, raw: RawVectors) -> None:
+    """Stores `raw` under `key`; a failure (a full disk, a directory that
+    cannot be made or written) warns once and leaves no partial entry."""
     try:
         stat = os.stat(key["path"])
     except OSError:
         return
     if (stat.st_size, stat.st_mtime_ns) != (key["size"], key["mtime_ns"]):
         return  # the file changed while it was read: this entry is dead already
-    os.makedirs(cache_dir, exist_ok=True)
-    npy, meta = cache_paths(cache_dir, key)
-    stored = dataclasses.asdict(raw)
-    del stored["matrix"]
-    stored["key"] = key
-    # The metadata, written last and atomically, is what marks a cache entry
-    # as complete: a crash mid-write leaves no entry that looks valid.
-    with atomic_write(npy) as f:
-        np.save(f, raw.matrix)
-    with atomic_write(meta) as f:
-        f.write(json.dumps(stored).encode("utf-8"))
+    try:
+        os.makedirs(cache_dir, exist_ok=True)
+        remove_stale_temporaries(cache_dir)
+        npy, meta = cache_paths(cache_dir, key)
+        stored = dataclasses.asdict(raw)
+        del stored["matrix"]
+        stored["key"] = key
+        # The metadata, written last and atomically, is what marks a cache
+        # entry as complete: a crash mid-write leaves no entry that looks valid.
+        with atomic_write(npy) as f:
+            np.save(f, raw.matrix)
+        with atomic_write(meta) as f:
+            f.write(json.dumps(stored).encode("utf-8"))
+    except OSError as error:
+        reason = error.strerror or str(error) or type(error).__name__
+        warnings.warn(
+            f"The vectors of {key['path']} were read but not cached in "
+            f"{cache_dir!r}: {reason}. The next load reads the file again.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return
     cache_prune(cache_dir, key)
 
 
@@ -115,7 +195,7 @@ def cache_prune(cache_dir: str, key: dict) -> None:
         return
     if (stat.st_size, stat.st_mtime_ns) != (key["size"], key["mtime_ns"]):
         return  # `key` is itself stale: another process may hold the newer one
-    prefix = f"{os.path.basename(key['path'])}-"
+    prefix = _prefix(key)
     for name in names:
         if not (name.startswith(prefix) and name.endswith(".json")):
             continue

@@ -5,6 +5,8 @@ from __future__ import annotations
 import collections
 from collections.abc import Iterable, Mapping
 
+import numpy as np
+
 from twoembed.vectors.result import LoadReport, RawVectors
 
 
@@ -18,9 +20,21 @@ def check_counts(
             "`counts` must map words to corpus counts or be an iterable of "
             f"corpus tokens, not a string. Received: counts={counts!r}"
         )
-    if isinstance(counts, Mapping):
-        return dict(counts)
-    return dict(collections.Counter(counts))
+    if not isinstance(counts, Mapping):
+        return dict(collections.Counter(counts))
+    checked = dict(counts)
+    for word, count in checked.items():
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)):
+            raise TypeError(
+                "`counts` must map words to int counts. Received: "
+                f"counts[{word!r}]={count!r} of type {type(count).__name__}"
+            )
+        if count < 0:
+            raise ValueError(
+                "`counts` must map words to counts >= 0. Received: "
+                f"counts[{word!r}]={count!r}"
+            )
+    return checked
 
 
 def make_report(

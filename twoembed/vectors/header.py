@@ -7,12 +7,8 @@ import dataclasses
 import itertools
 from collections.abc import Iterator
 
-from twoembed.vectors.sources import Piece, lines
-
-
-def _shorten(line: bytes, limit: int = 80) -> str:
-    text = line[:limit].decode("utf-8", "replace")
-    return text + "..." if len(line) > limit else text
+from twoembed.vectors.limits import MAX_DIM, quote
+from twoembed.vectors.sources import LineTooLong, Piece, lines
 
 
 def _is_int(field: bytes) -> bool:
@@ -46,7 +42,7 @@ def detect(
             raise ValueError(
                 "header=True, but the first non-blank line is not a `count dim` "
                 "header (two integers, dim >= 1). Pass header=None to detect "
-                f"it. Received: first line {_shorten(data[0])!r}"
+                f"it. Received: first line {quote(data[0])}"
             )
     elif data and _looks_like_header(data[0]):
         # header=False: say why its first row will not read as `dim` values.
@@ -56,7 +52,7 @@ def detect(
                 "header=False, but the first non-blank line looks like a "
                 "word2vec/fastText `count dim` header, and the rows after it "
                 "hold more than one value. Pass header=None or True. Received: "
-                f"first line {_shorten(data[0])!r}"
+                f"first line {quote(data[0])}"
             )
     if dim is None:
         if header is not None:
@@ -84,17 +80,29 @@ class Start:
 
 
 def read_start(
-    pieces: Iterator[Piece], label: str, dim: int | None, has_header: bool | None
+    pieces: Iterator[Piece],
+    label: str,
+    dim: int | None,
+    has_header: bool | None,
+    max_dim: int | None = MAX_DIM,
 ) -> Start:
-    """Reads enough lines to see a header and the usual field count."""
+    """Reads enough lines to see a header and the usual field count.
+
+    A vector size read from the file (not passed as `dim`) above `max_dim`
+    is refused, as are files whose values are separated by tabs or whose
+    lines end with a bare `\\r`.
+    """
     first: list[bytes] = []
-    for piece in pieces:
-        if not first and piece[0].startswith(b"\xef\xbb\xbf"):
-            # A UTF-8 byte-order mark is not part of the first token.
-            piece = (piece[0][3:], piece[1])
-        first.extend(lines(piece))
-        if sum(1 for line in first if line.strip()) >= 2:
-            break
+    try:
+        for piece in pieces:
+            if not first and piece[0].startswith(b"\xef\xbb\xbf"):
+                # A UTF-8 byte-order mark is not part of the first token.
+                piece = (piece[0][3:], piece[1])
+            first.extend(lines(piece))
+            if sum(1 for line in first if line.strip()) >= 2:
+                break
+    except LineTooLong as error:
+        raise error.error(label, len(first) + 1) from None
     try:
         header, found_dim = detect(first, dim, has_header)
     except ValueError as error:
@@ -119,9 +127,48 @@ def read_start(
             start += 1
         first.pop(0)
         start += 1
+    _check_separators(first, label, start)
     if found_dim < 1:
         raise ValueError(
             f"{label}, line {start}: found no values after the first "
             "token; expected a token followed by numbers."
         )
+    if dim is None and max_dim is not None and found_dim > max_dim:
+        where = (
+            f"its `count dim` header says dim {found_dim}"
+            if header is not None
+            else f"its rows hold {found_dim} values after the token"
+        )
+        raise ValueError(
+            f"{label}: {where}, more than max_dim={max_dim}, the most "
+            "load_glove reads unless told (a guard against a corrupt or "
+            "hostile file). Pass a larger max_dim (or None) if the file is "
+            "right."
+        )
     return Start(header, found_dim, first, start)
+
+
+def _check_separators(first: list[bytes], label: str, start: int) -> None:
+    """Refuses a first row separated by tabs, or holding a bare `\\r`.
+
+    Rows are split on single spaces and lines on `\\n` (a `\\r` before it
+    is stripped); read as such, those files give dim 1 and tokens such as
+    `'the\\t0.1'`, or one giant line.
+    """
+    for k, line in enumerate(first):
+        row = line.rstrip()
+        if not row:
+            continue
+        if b"\r" in row:
+            raise ValueError(
+                f"{label}, line {start + k}: holds a '\\r' that does not end "
+                "the line: its lines seem to end with '\\r' alone (old Mac "
+                "line ends). Convert them to '\\n' (or '\\r\\n')."
+            )
+        if row.count(b"\t") > row.count(b" "):
+            raise ValueError(
+                f"{label}, line {start + k}: its fields are separated by tabs; "
+                "vector files separate the token and values with single "
+                "spaces. Convert the tabs to spaces (e.g. tr '\\t' ' ')."
+            )
+        return

@@ -4,9 +4,11 @@ format, asks the cache or the format's reader, reports."""
 from __future__ import annotations
 
 import dataclasses
+import errno
 import gzip
 import os
 import time
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -19,6 +21,7 @@ from twoembed.vectors.coverage import check_counts, make_report
 from twoembed.vectors.detect import FORMATS, check_format
 from twoembed.vectors.fasttext_bin import Model, read_fasttext
 from twoembed.vectors.in_memory import is_in_memory, read_in_memory
+from twoembed.vectors.limits import MAX_DIM
 from twoembed.vectors.options import LoadOptions
 from twoembed.vectors.result import LoadedVectors, RawVectors
 from twoembed.vectors.sources import kind
@@ -49,6 +52,7 @@ def load_vectors(
     header: bool | None = None,
     cache_dir: PathLike | None = None,
     verbose: int = 1,
+    max_dim: int | None = MAX_DIM,
 ) -> LoadedVectors:
     """Loads word vectors from a file (text, word2vec binary, fastText
     `.bin`) or from memory. `load_glove` is this same function.
@@ -94,6 +98,14 @@ def load_vectors(
             deleted when a new one is written. Not used for vectors in memory.
         verbose: 0 silences the progress line, which is otherwise shown on
             an interactive stderr when the load takes over 2 seconds.
+        max_dim: the largest vector size read from a file's header or rows
+            (131072 by default; None: no cap): a guard against a corrupt or
+            hostile file. A `dim` you pass is not capped.
+
+    Limits: a line longer than 64 MiB is refused (ValueError naming the
+    file and line), so memory stays bounded whatever the file holds. A
+    whole-file load warns when a `count dim` header's count differs from
+    the rows read (a truncated or padded file).
 
     Returns:
         A `LoadedVectors` that unpacks as `(words, matrix)`, float32 matrix
@@ -124,6 +136,7 @@ def load_vectors(
             invalid_utf8=invalid_utf8,
             header=header,
             verbose=verbose,
+            max_dim=max_dim,
         ),
     )
 
@@ -148,6 +161,8 @@ def load(
     """
     started = time.perf_counter()
     options = LoadOptions() if options is None else options
+    if cache_dir is not None:
+        cache_dir = _check_path(cache_dir, "cache_dir")
     requested = None if words is None else check_tokens(words, "words", unique=False)
     corpus = check_counts(counts)
     if format not in FORMATS:
@@ -173,14 +188,16 @@ def load(
             "`path` must be a file path, an object with `index_to_key` and "
             f"`vectors`, or a (words, matrix) pair. Received: {type(path).__name__}"
         ) from None
+    path = _check_path(path, "path")  # a bytes path is refused here
     if options.member is None and options.dim is not None and kind(path) == "zip":
         options = dataclasses.replace(options, member=options.dim)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"No vector file at {path!r}. Received: path={path!r}")
+    _check_exists(path)
     format = _read(check_format, path, options.member, format)
     raw, label, from_cache = _read_or_cached(
         format, path, requested, options, cache_dir
     )
+    if requested is None:
+        _check_header_count(label, raw, options.invalid_utf8 == "skip")
     report = make_report(
         label,
         raw,
@@ -235,3 +252,53 @@ def _read(reader: Callable, path: str, *args: object):
             raise
         # bz2 reports a corrupt stream as a bare OSError.
         raise ValueError(f"Cannot read {path}: {error}") from None
+
+
+def _check_path(path: object, what: str) -> str:
+    """`path` as a str; bytes paths are refused (the file name goes into
+    messages, cache keys and JSON as text)."""
+    try:
+        text = os.fspath(path)  # type: ignore[arg-type]
+    except TypeError:
+        text = None
+    if not isinstance(text, str):
+        raise TypeError(
+            f"`{what}` must be a str or os.PathLike[str]. Received: "
+            f"{what}={path!r} of type {type(path).__name__}"
+        )
+    return text
+
+
+def _check_exists(path: str) -> None:
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"No vector file at {path!r}. Received: path={path!r}"
+        ) from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise ValueError(
+                f"{path!r} is a loop of symbolic links: it leads to no file. "
+                f"Received: path={path!r}"
+            ) from None
+        raise ValueError(
+            f"Cannot open {path!r}: {error.strerror}. Received: path={path!r}"
+        ) from None
+
+
+def _check_header_count(label: str, raw: RawVectors, utf8_skipped: bool) -> None:
+    """Warns when a header's row count differs from the rows the file holds
+    (the rows kept, and those dropped as duplicates, bad or invalid UTF-8)."""
+    if raw.header is None:
+        return
+    rows = len(raw.words) + raw.duplicates + len(raw.skipped_rows)
+    rows += raw.invalid_utf8 if utf8_skipped else 0
+    if raw.header[0] != rows:
+        warnings.warn(
+            f"{label}: its `count dim` header says {raw.header[0]} rows, but "
+            f"{rows} {'was' if rows == 1 else 'were'} read; the file may be "
+            "truncated, or the header wrong.",
+            UserWarning,
+            stacklevel=4,
+        )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
+from twoembed.vectors.limits import MAX_DIM, MAX_LINE_BYTES, check_max_dim
+
 BLOCK_SIZE = 1 << 20  # 1 MiB: large enough to amortise, small enough for L2/L3
 PARSE_BATCH = 4 << 20  # bytes of selected rows parsed per parser call
 # Whole-file loads read bigger blocks, as a pandas call costs ~5 ms on top;
@@ -18,7 +20,8 @@ class LoadOptions:
     """How to read one vector file; `load_glove`'s arguments, checked.
 
     The first fields change what is read (they are part of the cache key);
-    the last ones only how fast it is read and shown: block sizes, the bulk
+    the last ones only how fast it is read and shown (or whether a file is
+    refused: `max_dim`, `max_line_bytes`): block sizes, the bulk
     parser (`"auto"`: pandas when importable, else NumPy) and the delay
     before the progress line.
 
@@ -35,7 +38,9 @@ class LoadOptions:
     invalid_utf8: Literal["replace", "skip"] = "replace"
     header: bool | None = None
     subwords: bool = True
+    max_dim: int | None = MAX_DIM
     verbose: int = 1
+    max_line_bytes: int = MAX_LINE_BYTES
     block_size: int = BLOCK_SIZE
     whole_file_block_size: int = WHOLE_FILE_BLOCK_SIZE
     parse_batch: int = PARSE_BATCH
@@ -60,6 +65,15 @@ class LoadOptions:
             raise ValueError(
                 f"`dim` must be a positive int or None. Received: dim={dim!r}"
             )
+        member = self.member
+        if member is not None and (
+            isinstance(member, bool) or not isinstance(member, (str, int))
+        ):
+            raise TypeError(
+                "`member` must be a zip member's name (str), its dim (int) or "
+                f"None. Received: member={member!r} of type {type(member).__name__}"
+            )
+        check_max_dim(self.max_dim)
         if self.header is not None and not isinstance(self.header, bool):
             raise TypeError(
                 "`header` must be True, False or None. "

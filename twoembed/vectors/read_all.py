@@ -20,7 +20,7 @@ import numpy as np
 from twoembed.vectors import bulk
 from twoembed.vectors.result import RawVectors
 from twoembed.vectors.rows import EMPTY_TOKEN, RowRules, careful_block
-from twoembed.vectors.sources import Piece, chain, lines
+from twoembed.vectors.sources import LineTooLong, Piece, chain, lines
 
 Matrix = np.ndarray
 # Blocks parsed at once. pandas' reader releases the GIL, so its calls run in
@@ -202,6 +202,10 @@ def read_all(
                     rows.take(*queued.popleft(), read_csv)
             while queued:
                 rows.take(*queued.popleft(), read_csv)
+        except LineTooLong as error:
+            while queued:  # a bad row before the long line is reported first
+                rows.take(*queued.popleft(), read_csv)
+            raise error.error(rules.label, rows.lineno) from None
         finally:
             for _, job in queued:
                 if job is not None:

@@ -19,7 +19,7 @@ import numpy as np
 from twoembed.vectors import bulk
 from twoembed.vectors.result import RawVectors
 from twoembed.vectors.rows import RowRules
-from twoembed.vectors.sources import Piece, chain
+from twoembed.vectors.sources import LineTooLong, Piece, chain
 
 
 def hits(
@@ -182,6 +182,9 @@ def read_some(
             # A batch before the bad row may hold an earlier bad row.
             batches.settle_all()
             raise
+        except LineTooLong as error:
+            batches.settle_all()
+            raise error.error(rules.label, lineno) from None
     words, lowercased = _in_asked_order(table, requested, lowercase_fallback)
     slots = [slot for _, slot in words]
     matrix = table.matrix

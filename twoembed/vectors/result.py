@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
+from twoembed._checks import check_tokens
 from twoembed.starts import StartSource, promoted_starts
 from twoembed.vocab import Vocabulary
 
@@ -220,7 +221,7 @@ class LoadedVectors:
                 "`promote_missing` must be a non-negative int or a bool. "
                 f"Received: promote_missing={promote_missing!r}"
             )
-        specials = list(special_tokens)
+        specials = check_tokens(special_tokens, "special_tokens")
         taken = set(specials)
         promoted = [w for w in self.missing[:count] if w not in taken]
         starts = promoted_starts(

@@ -15,6 +15,8 @@ import warnings
 
 import numpy as np
 
+from twoembed.vectors.limits import quote
+
 Matrix = np.ndarray
 EMPTY_TOKEN = "the row starts with a space: its token is empty."
 
@@ -61,15 +63,15 @@ class RowRules:
                 self.bad_row(
                     lineno,
                     f"found {dim + len(extra)} values after the token "
-                    f"{token.split(b' ')[0].decode('utf-8', 'replace')!r}, "
+                    f"{quote(token.split(b' ', 1)[0])}, "
                     f"expected {dim}.",
                 )
                 return None
         else:
-            first = s.split(b" ", 1)[0].decode("utf-8", "replace")
+            first = quote(s.split(b" ", 1)[0])
             self.bad_row(
                 lineno,
-                f"found {spaces} values after the token {first!r}, expected {dim}.",
+                f"found {spaces} values after the token {first}, expected {dim}.",
             )
             return None
         if not token:
@@ -108,10 +110,10 @@ class RowRules:
                 loadtxt(field, 1)
             except ValueError:
                 return (
-                    f"value {column} is {field.decode('utf-8', 'replace')!r}, "
+                    f"value {column} is {quote(field)}, "
                     f"expected a number ({self.dim} numbers after the token)."
                 )
-        return f"could not read {self.dim} numbers from {row[:80]!r}."
+        return f"could not read {self.dim} numbers from {quote(row)}."
 
 
 def token_reads_back(token: str, dim: int) -> bool:

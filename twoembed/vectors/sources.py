@@ -11,6 +11,14 @@ import zipfile
 from collections.abc import Iterator
 from typing import IO, Protocol
 
+from twoembed.vectors.limits import (
+    MAX_LINE_BYTES,
+    QUOTED_BYTES,
+    list_names,
+    quote,
+    size_text,
+)
+
 
 class Progress(Protocol):
     def update(self, nbytes: int) -> None: ...
@@ -32,8 +40,8 @@ def zip_member(archive: zipfile.ZipFile, member: str | int | None, path: str) ->
     else:
         problem = f"member={member!r} matches {len(chosen)} of the files in {path}"
     raise ValueError(
-        f"{problem}; pick one with `member=` (a name, or the dim as an int). "
-        f"Members: {names}"
+        f"{problem}; pick one with `member=` (a name, or the dim as an int; "
+        f"`--member` on the command line). Members: {list_names(names)}"
     )
 
 
@@ -70,18 +78,57 @@ def kind(path: str) -> str:
 Piece = tuple[bytes, bytes]
 
 
-def chunks(f: IO[bytes], progress: Progress, size: int) -> Iterator[Piece]:
+class LineTooLong(Exception):
+    """Raised by `chunks` at a line over its cap, once the lines before it
+    have been yielded: the reader, which counts lines, words the error."""
+
+    def __init__(self, start: bytes, max_line: int):
+        super().__init__(start, max_line)
+        self.start, self.max_line = start, max_line
+
+    def error(self, label: str, lineno: int) -> ValueError:
+        """The ValueError to raise, naming the file and the line."""
+        message = (
+            f"{label}, line {lineno}: the line is longer than the "
+            f"{size_text(self.max_line)} limit; it starts {quote(self.start)}."
+        )
+        if b"\r" in self.start:
+            message += (
+                " Its lines seem to end with '\\r' alone (old Mac line ends): "
+                "convert them to '\\n'."
+            )
+        else:
+            message += " This is not a vector file, or it is corrupt."
+        return ValueError(message)
+
+
+def chunks(
+    f: IO[bytes], progress: Progress, size: int, max_line: int = MAX_LINE_BYTES
+) -> Iterator[Piece]:
     """Yields the file in pieces of whole lines, each ending in b"\\n".
 
     Only the last piece may lack its b"\\n". The first piece is small: it
-    only has to show the header and the field count.
+    only has to show the header and the field count. A line longer than
+    `max_line` bytes raises `LineTooLong` once the lines before it are
+    yielded; no more than `max_line` bytes of it are read (with `size`
+    under `max_line`, every longer line runs past its block).
     """
     want = min(size, 1 << 16)
     while True:
         block = f.read(want)
         if not block:
             return
-        tail = b"" if block.endswith(b"\n") else f.readline()
+        tail = b""
+        if not block.endswith(b"\n"):
+            begins = block.rfind(b"\n") + 1
+            room = max_line - (len(block) - begins)
+            tail = f.readline(room + 1) if room >= 0 else b""
+            if room < 0 or (len(tail) > room and not tail.endswith(b"\n")):
+                progress.update(len(block) + len(tail))
+                if begins:
+                    yield block[:begins], b""
+                start = block[begins : begins + QUOTED_BYTES] + tail[:QUOTED_BYTES]
+                raise LineTooLong(start[:QUOTED_BYTES], max_line)
         progress.update(len(block) + len(tail))
         yield block, tail
         want = size

@@ -11,13 +11,14 @@ import contextlib
 
 from twoembed.vectors import bulk
 from twoembed.vectors.header import Start, read_start
+from twoembed.vectors.limits import FIRST_ALLOCATION_BYTES
 from twoembed.vectors.options import LoadOptions
 from twoembed.vectors.progress import Progress
 from twoembed.vectors.read_all import read_all
 from twoembed.vectors.read_some import read_some
 from twoembed.vectors.result import RawVectors
 from twoembed.vectors.rows import RowRules
-from twoembed.vectors.sources import chunks, open_source
+from twoembed.vectors.sources import chunks, kind, open_source
 
 
 def read_text(
@@ -37,9 +38,13 @@ def read_text(
         f, label, size = open_source(path, options.member, closing)
         progress = Progress(label, size, options.verbose, options.progress_after)
         closing.callback(progress.close)
-        pieces = chunks(f, progress, block_size)
-        start = read_start(pieces, label, options.dim, options.header)
+        pieces = chunks(f, progress, block_size, options.max_line_bytes)
+        start = read_start(
+            pieces, label, options.dim, options.header, options.max_dim
+        )
         rules = RowRules(label, start.dim, options.on_bad_row)
+        if start.dim > bulk.PANDAS_MAX_DIM:
+            read_csv = None  # pandas' cost per column would dominate
         if requested is None:
             raw = read_all(
                 pieces,
@@ -47,7 +52,7 @@ def read_text(
                 options.invalid_utf8,
                 start.first,
                 start.lineno,
-                _capacity(start, size),
+                _capacity(start, size if kind(path) == "text" else None),
                 read_csv,
             )
         else:
@@ -66,16 +71,21 @@ def read_text(
 
 
 def _capacity(start: Start, size: int | None) -> int:
-    """Rows to allocate for a whole-file load, before it may have to grow."""
-    header, first = start.header, start.first
+    """Rows to allocate for a whole-file load, before it may have to grow.
+
+    `size` is the file's size when it bounds the text (a plain file), else
+    None: a header's count is then not trusted beyond
+    `FIRST_ALLOCATION_BYTES`, however small the file.
+    """
+    header, first, dim = start.header, start.first, start.dim
+    if size is None:
+        rows = max(16, FIRST_ALLOCATION_BYTES // (4 * dim))
+        return min(header[0], rows) if header is not None and header[0] > 0 else 1024
     if header is not None and header[0] > 0:
         # Every value takes at least 2 bytes: a bogus count cannot make us
-        # allocate more than the file could hold. A compressed file has no
-        # size: start at most at 1M rows and grow, rather than trust the count.
-        if size is None:
-            return min(header[0], 1 << 20)
-        return min(header[0], size // (2 * start.dim) + 16)
-    if size and first:
+        # allocate more than twice the file's size.
+        return min(header[0], size // (2 * dim) + 16)
+    if first:
         per_line = max(1, sum(map(len, first)) // len(first))
         return int(size / per_line * 1.05) + 16
     return 1024

@@ -1,0 +1,166 @@
+"""Atomic writes: a target is complete or as it was, whatever stops the writer."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+import twoembed._files as files
+from twoembed._files import (
+    atomic_save,
+    atomic_write,
+    check_writable_directory,
+    remove_stale_temporaries,
+)
+
+# The writer loads _files.py alone: importing the twoembed package would
+# import TensorFlow, seconds of start-up for nothing.
+WRITER = textwrap.dedent(
+    """
+    import importlib.util, sys, time
+    spec = importlib.util.spec_from_file_location("files", sys.argv[1])
+    files = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(files)
+
+    def block(path):
+        with open(path, "wb") as f:
+            f.write(b"half of the new")
+        print("writing", flush=True)
+        time.sleep(60)
+
+    if sys.argv[3] == "write":
+        with files.atomic_write(sys.argv[2]) as f:
+            f.write(b"half of the new")
+            f.flush()
+            print("writing", flush=True)
+            time.sleep(60)
+    else:
+        files.atomic_save(sys.argv[2], block)
+    """
+)
+
+
+def interrupt_writer(target, how, sig):
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, files.__file__, str(target), how],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout.readline() == "writing\n"
+        writer.send_signal(sig)
+        return writer.wait(timeout=30)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
+        writer.stdout.close()
+
+
+@pytest.mark.parametrize("how", ["write", "save"])
+def test_a_writer_killed_mid_write_leaves_the_previous_file_intact(tmp_path, how):
+    target = tmp_path / "vectors.txt"
+    target.write_bytes(b"the old, complete content")
+    assert interrupt_writer(target, how, signal.SIGKILL) == -signal.SIGKILL
+    assert target.read_bytes() == b"the old, complete content"
+    # kill -9 gives no chance to clean up: the temporary is left, named so
+    # that the next write can tell it is ours and whose it was.
+    (left,) = [n for n in os.listdir(tmp_path) if n != "vectors.txt"]
+    assert left.startswith(".vectors.txt.") and ".tmp" in left
+
+
+@pytest.mark.parametrize("how", ["write", "save"])
+def test_ctrl_c_mid_write_keeps_the_previous_file_and_removes_the_temporary(
+    tmp_path, how
+):
+    target = tmp_path / "model.keras"
+    target.write_bytes(b"the old, complete model")
+    assert interrupt_writer(target, how, signal.SIGINT) != 0
+    assert target.read_bytes() == b"the old, complete model"
+    assert os.listdir(tmp_path) == ["model.keras"]
+
+
+def test_the_next_write_removes_the_temporary_of_a_killed_writer(tmp_path):
+    target = tmp_path / "vectors.txt"
+    target.write_bytes(b"old")
+    interrupt_writer(target, "write", signal.SIGKILL)
+    (left,) = [p for p in tmp_path.iterdir() if p != target]
+    # The killed writer's pid is gone; after the grace period its file is stale.
+    old = time.time() - files.STALE_AFTER_WRITER_GONE - 1
+    os.utime(left, (old, old))
+    with atomic_write(target) as f:
+        f.write(b"new")
+    assert os.listdir(tmp_path) == ["vectors.txt"]
+    assert target.read_bytes() == b"new"
+
+
+def test_a_live_writers_temporary_is_kept_until_it_is_an_hour_old(tmp_path):
+    mine = tmp_path / f".x.npy.{os.getpid()}-abc_12.tmp"
+    recent = tmp_path / f".y.npy.{2**22 + 7}-abc_12.tmp"  # no such pid
+    for path in (mine, recent):
+        path.write_bytes(b"in progress")
+    not_ours = tmp_path / ".notes.tmp"
+    not_ours.write_bytes(b"someone else's")
+    old = time.time() - files.STALE_AFTER_WRITER_GONE - 1
+    os.utime(mine, (old, old))
+    os.utime(not_ours, (0, 0))
+    assert remove_stale_temporaries(str(tmp_path)) == []
+    ancient = time.time() - files.STALE_AFTER - 1
+    os.utime(mine, (ancient, ancient))
+    assert remove_stale_temporaries(str(tmp_path)) == [str(mine)]
+    assert sorted(os.listdir(tmp_path)) == sorted([recent.name, not_ours.name])
+
+
+def test_a_failing_save_leaves_the_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "curves.png"
+    target.write_bytes(b"old plot")
+    seen = []
+
+    def save(path):
+        seen.append(path)
+        with open(path, "wb") as f:
+            f.write(b"trunc")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        atomic_save(target, save)
+    assert target.read_bytes() == b"old plot"
+    assert os.listdir(tmp_path) == ["curves.png"]
+    # The temporary keeps the target's suffix: savefig and Keras read it.
+    assert seen[0].endswith(".png") and os.path.dirname(seen[0]) == str(tmp_path)
+
+
+def test_atomic_save_writes_a_keras_model_that_loads_back(tmp_path):
+    import keras
+    import numpy as np
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    target = tmp_path / "model.keras"
+    target.write_bytes(b"an old model")
+    atomic_save(target, model.save)
+    loaded = keras.models.load_model(target)
+    x = np.ones((1, 3), "float32")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model(x))
+    assert os.listdir(tmp_path) == ["model.keras"]
+
+
+def test_a_target_with_a_long_name_gets_a_temporary_name_that_fits(tmp_path):
+    target = tmp_path / ("v" * 240 + ".txt")
+    with atomic_write(target, "w") as f:
+        f.write("complete")
+    assert target.read_text() == "complete"
+
+
+def test_an_unwritable_output_directory_is_refused_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match=r"Cannot write into out_dir '/proc'"):
+        check_writable_directory("/proc", "out_dir")
+    a_file = tmp_path / "f"
+    a_file.write_text("")
+    with pytest.raises(ValueError, match="not a directory"):
+        check_writable_directory(a_file, "out_dir")
+    made = check_writable_directory(tmp_path / "new" / "dir", "out_dir")
+    assert os.path.isdir(made) and os.listdir(made) == []
