@@ -14,6 +14,7 @@ from twoembed._startup import quiet_native_start
 
 with quiet_native_start():  # Keras imports TensorFlow, which logs from C++
     from twoembed.block import build_embedding_block
+    from twoembed.distribution import sharded_layout
     from twoembed.export import block_names, export_vectors, merged_matrix
     from twoembed.text import build_text_encoder, tokenize
     from twoembed.vectors import LoadedVectors, LoadReport, load_glove
@@ -29,6 +30,7 @@ __all__ = [
     "export_vectors",
     "load_glove",
     "merged_matrix",
+    "sharded_layout",
     "tokenize",
 ]
 __version__ = "0.1.0"
