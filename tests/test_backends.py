@@ -22,7 +22,7 @@ import twoembed
 words = ["a", "b", "c", "d"]
 matrix = np.random.default_rng(0).normal(size=(4, 5)).astype("float32")
 vocab = twoembed.Vocabulary(words, ["<u>", "<n>"])
-twoembed.block._FILL_CHUNK_ROWS = 3  # the frozen table is filled in 3 + 1 rows
+twoembed.fill._FILL_CHUNK_ROWS = 3  # the frozen table is filled in 3 + 1 rows
 
 def build():
     inputs, vectors = twoembed.build_embedding_block(vocab, matrix)
@@ -121,7 +121,7 @@ def test_special_table_gradient_is_the_lookups_with_row_zero_left_out_under(back
         """
 import keras
 import numpy as np
-from twoembed.block import SpecialEmbedding
+from twoembed.layers import SpecialEmbedding
 
 rng = np.random.default_rng(0)
 table = rng.normal(size=(5, 3)).astype("float32")
@@ -172,9 +172,9 @@ def test_frozen_table_is_filled_in_place_under(backend):
 import keras
 import numpy as np
 import twoembed
-from twoembed.block import _fill_frozen_table
+from twoembed.fill import fill_frozen_table
 
-twoembed.block._FILL_CHUNK_ROWS = 3
+twoembed.fill._FILL_CHUNK_ROWS = 3
 matrix = np.random.default_rng(0).normal(size=(4, 5)).astype("float32")
 layer = keras.layers.Embedding(7, 5, embeddings_initializer="zeros")
 layer.build()
@@ -187,7 +187,7 @@ def address(variable):
 before = address(layer.embeddings)
 reversed_rows = matrix[::-1]  # a view with a negative stride
 reversed_rows.flags.writeable = False
-_fill_frozen_table(layer.embeddings, reversed_rows)
+fill_frozen_table(layer.embeddings, reversed_rows)
 assert address(layer.embeddings) == before, "the table was copied"
 table = layer.get_weights()[0]
 np.testing.assert_array_equal(table[1:5], matrix[::-1])

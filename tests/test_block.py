@@ -103,7 +103,7 @@ def test_normal_words_get_their_pretrained_row_and_padding_gets_zeros(vocab, mat
 def test_frozen_table_is_filled_chunk_by_chunk_with_a_ragged_last_chunk(
     vocab, matrix, frozen_dtype, monkeypatch
 ):
-    monkeypatch.setattr(twoembed.block, "_FILL_CHUNK_ROWS", 4)  # 6 rows: 4 + 2
+    monkeypatch.setattr(twoembed.fill, "_FILL_CHUNK_ROWS", 4)  # 6 rows: 4 + 2
     rows = matrix[::-1]  # a read-only view with a negative stride
     rows.flags.writeable = False
     model = block_model(vocab, rows, frozen_dtype=frozen_dtype)

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 
 from twoembed._files import PathLike
-from twoembed.block import shift_ids
+from twoembed.layers import shift_ids
 from twoembed.vectors import token_reads_back
 from twoembed.vocab import Vocabulary
 

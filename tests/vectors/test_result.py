@@ -1,0 +1,32 @@
+"""LoadedVectors: unpacking, vocabulary, use with the block."""
+
+from __future__ import annotations
+
+import pytest
+
+from twoembed.vectors import load_glove
+from twoembed.vocab import Vocabulary
+
+from .files import GLOVE, write
+
+
+def test_missing_words_become_special_tokens_on_request(tmp_path):
+    path = write(tmp_path, GLOVE)
+    result = load_glove(path, ["the", "emu", "yak"], counts={"emu": 1, "yak": 5})
+    vocab = result.vocabulary(["<url>"], promote_missing=1)
+    assert isinstance(vocab, Vocabulary)
+    assert vocab.words == ("the",)
+    assert vocab.special_tokens == ("<url>", "yak")
+    assert result.vocabulary(promote_missing=True).special_tokens == ("yak", "emu")
+    assert result.vocabulary().id_of("emu") == result.vocabulary().oov_id
+    with pytest.raises(ValueError, match="promote_missing=-1"):
+        result.vocabulary(promote_missing=-1)
+
+
+def test_result_works_with_the_embedding_block(tmp_path):
+    from twoembed.block import build_embedding_block
+
+    result = load_glove(write(tmp_path, GLOVE), ["cat", "emu"])
+    vocab = result.vocabulary(promote_missing=True)
+    _, outputs = build_embedding_block(vocab, result.matrix)
+    assert outputs.shape[-1] == 3
