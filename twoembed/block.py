@@ -15,6 +15,7 @@ filled by `twoembed.fill`.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,6 +65,21 @@ def _as_vocabulary(
     return Vocabulary(vocab, () if special_tokens is None else special_tokens)
 
 
+def _special_seed(name: str) -> int:
+    """The default special rows' seed: the same in every process.
+
+    Keras' unseeded initializers draw a fresh seed per process, so under data
+    parallelism over several processes the replicas would start apart (and
+    JAX's first `device_put` of the special table fails). Derived from the
+    block's name, and from `keras.utils.set_random_seed`'s seed when one is
+    set, so seeded runs still vary with the seed.
+    """
+    from keras.src.utils import rng_utils  # get_random_seed is not exported
+
+    user_seed = getattr(rng_utils, "get_random_seed", lambda: None)()
+    return zlib.crc32(f"twoembed:{name}:{user_seed}".encode()) & 0x7FFFFFFF
+
+
 def build_embedding_block(
     vocab: Vocabulary | Sequence[str],
     glove_matrix: Any,
@@ -89,7 +105,9 @@ def build_embedding_block(
         max_len: fixed sequence length, or None for any length.
         special_initializer: initializer of the special and OOV rows. None
             draws from a normal distribution with the pretrained matrix's
-            standard deviation, so new vectors start on the same scale.
+            standard deviation, so new vectors start on the same scale, seeded
+            from `name` (and `keras.utils.set_random_seed`'s seed, if set): the
+            same start in every process.
         frozen_dtype: `"float32"`, or `"float16"` to hold the pretrained table
             in half the memory. Each stored value is then rounded to float16
             (relative error at most 2**-11, about 5e-4); the block's output
@@ -125,7 +143,9 @@ def build_embedding_block(
     if special_initializer is None:
         sample = matrix[:: max(1, len(matrix) // 10_000)]  # a view, not a copy
         std = float(np.std(sample)) or 0.05
-        special_initializer = keras.initializers.RandomNormal(stddev=std)
+        special_initializer = keras.initializers.RandomNormal(
+            stddev=std, seed=_special_seed(name)
+        )
 
     inputs = keras.Input(shape=(max_len,), dtype="int32", name=f"{name}_ids")
     ids = keras.layers.Lambda(
