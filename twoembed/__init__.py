@@ -16,11 +16,13 @@ with quiet_native_start():  # Keras imports TensorFlow, which logs from C++
     from twoembed.block import build_embedding_block
     from twoembed.distribution import sharded_layout
     from twoembed.export import block_names, export_vectors, merged_matrix
+    from twoembed.frozen import FrozenEmbedding, table_location
     from twoembed.text import build_text_encoder, tokenize
     from twoembed.vectors import LoadedVectors, LoadReport, load_glove
     from twoembed.vocab import Vocabulary
 
 __all__ = [
+    "FrozenEmbedding",
     "LoadReport",
     "LoadedVectors",
     "Vocabulary",
@@ -31,6 +33,7 @@ __all__ = [
     "load_glove",
     "merged_matrix",
     "sharded_layout",
+    "table_location",
     "tokenize",
 ]
 __version__ = "0.1.0"
