@@ -30,3 +30,21 @@ def test_result_works_with_the_embedding_block(tmp_path):
     vocab = result.vocabulary(promote_missing=True)
     _, outputs = build_embedding_block(vocab, result.matrix)
     assert outputs.shape[-1] == 3
+
+
+def test_save_writes_the_matrix_as_npy_for_the_block(tmp_path):
+    import keras
+    import numpy as np
+
+    from twoembed.block import build_embedding_block
+
+    result = load_glove(write(tmp_path, GLOVE), ["cat", "the"])
+    path = result.save(tmp_path / "v.npy")
+    assert path == str(tmp_path / "v.npy")
+    np.testing.assert_array_equal(np.load(path), result.matrix)
+    inputs, outputs = build_embedding_block(result.vocabulary(), path)
+    table = keras.Model(inputs, outputs).get_layer("twoembed_pretrained")
+    np.testing.assert_array_equal(table.get_weights()[0][1:3], result.matrix)
+    assert table.source["path"] == path
+    with pytest.raises(ValueError, match=r"end in \.npy.*v\.bin"):
+        result.save(tmp_path / "v.bin")
