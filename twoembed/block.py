@@ -162,12 +162,14 @@ def build_embedding_block(
         )
     if isinstance(glove_matrix, (str, os.PathLike)):
         matrix = _referenced_rows(glove_matrix, vocab, frozen_dtype)
-        sample = np.load(matrix.path, mmap_mode="r")
     else:
-        matrix = sample = check_matrix(glove_matrix, vocab, frozen_dtype)
+        matrix = check_matrix(glove_matrix, vocab, frozen_dtype)
     dim = int(matrix.shape[1])
     if special_initializer is None:
-        sample = sample[:: max(1, len(sample) // 10_000)]  # a view, not a copy
+        step = max(1, len(matrix) // 10_000)
+        # A view, not a copy, of an array; a few rows read from a file.
+        is_array = isinstance(matrix, np.ndarray)
+        sample = matrix[::step] if is_array else matrix.every(step)
         std = float(np.std(sample)) or 0.05
         special_initializer = keras.initializers.RandomNormal(
             stddev=std, seed=_special_seed(name)

@@ -108,8 +108,9 @@ class NpyRows:
         self._mapped = None
         if fortran:  # rows are strided: read them through a memory map
             self._mapped = np.load(self.path, mmap_mode="r")
+        self._offset = offset + skip_rows * shape[1] * dtype.itemsize
         self._file = open(self.path, "rb")
-        self._file.seek(offset + skip_rows * shape[1] * dtype.itemsize)
+        self._file.seek(self._offset)
         self._hash = hashlib.sha256() if hash_rows else None
         self._pool = ThreadPoolExecutor(1) if hash_rows else None
         self._pending: Future | None = None
@@ -141,6 +142,23 @@ class NpyRows:
                 self._pending.result()
             self._pending = self._pool.submit(self._hash.update, chunk)
         return chunk
+
+    def every(self, step: int) -> np.ndarray:
+        """Rows `0, step, 2 * step, ...`, as `matrix[::step]` gives them.
+
+        Read row by row: a strided view of a memory map would bring in (and
+        count as resident) every page the rows touch, the whole file at small
+        steps.
+        """
+        if self._mapped is not None:
+            return np.array(self._mapped[self._skip :: step])
+        row_bytes = self.shape[1] * self.dtype.itemsize
+        fd = self._file.fileno()
+        return np.stack([
+            np.frombuffer(os.pread(fd, row_bytes, self._offset + i * row_bytes),
+                          self.dtype)
+            for i in range(0, self.shape[0], step)
+        ])
 
     def _check_finite(self, chunk: np.ndarray, start: int) -> None:
         bad = ~np.isfinite(chunk)
