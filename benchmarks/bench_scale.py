@@ -175,7 +175,10 @@ def slope(xs: list[float], ys: list[float]) -> float:
 
 def report(figures: dict, stock_sizes: list[int]) -> None:
     mib = 2**20
-    sizes = sorted(int(s) for s in figures)
+    sizes = sorted(int(s) for s in figures if set(TASKS) <= set(figures[s]))
+    if not sizes:
+        print("(no size has every task measured: nothing to report)")
+        return
     print("\n| rows | table | np.load | build (array) | build (path) | step | step XLA"
           " | save self | save ref | .keras self | .keras ref | load self | load ref |")
     print("|---" * 13 + "|")
@@ -252,7 +255,7 @@ def plot(figures: dict, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    sizes = sorted(int(s) for s in figures)
+    sizes = sorted(int(s) for s in figures if set(TASKS) <= set(figures[s]))
     rows_m = [r / 1e6 for r in sizes]
     fig, (times, peaks) = plt.subplots(1, 2, figsize=(11, 4.2))
     for key, label in (

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -143,39 +144,8 @@ print("sharded ok")
     assert "sharded ok" in out
 
 
-# Run as `python -c WORKER <process id> <port> <dir>`; nothing seeds it: the
-# block's special rows must start equal on both processes by themselves.
-WORKER = (
-    """
-import sys
-process_id, port, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-import jax
-jax.config.update("jax_cpu_collectives_implementation", "gloo")
-jax.distributed.initialize(
-    coordinator_address=f"localhost:{port}",
-    num_processes=2,
-    process_id=process_id,
-    initialization_timeout=60,
-)
-"""
-    + SETUP
-    + """
-assert jax.process_count() == 2 and len(jax.devices()) == 2
-distribution = keras.distribution.DataParallel(devices=jax.devices())
-distribution.auto_shard_dataset = False  # each process feeds its own shard
-keras.distribution.set_distribution(distribution)
-model = build()
-start = model.get_layer("twoembed_special").get_weights()[0]
-np.save(f"{out}/start{process_id}.npy", start)
-model.fit(x[process_id::2], y[process_id::2], epochs=5, batch_size=8, verbose=0)
-for layer in ("pretrained", "special"):
-    weights = model.get_layer(f"twoembed_{layer}").get_weights()[0]
-    np.save(f"{out}/{layer}{process_id}.npy", weights)
-model.save(f"{out}/model{process_id}.keras")  # every process saves (collectives)
-jax.distributed.shutdown()
-print("worker done", process_id)
-"""
-)
+# README's multi-process recipe: the script and the commands it shows.
+RECIPE = Path(__file__).parent.parent / "scripts" / "data_parallel_jax.py"
 
 
 def gloo_available() -> bool:
@@ -201,7 +171,8 @@ def test_data_parallel_over_two_processes_keeps_every_copy_identical(tmp_path):
     port = free_port()
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, str(i), str(port), str(tmp_path)],
+            [sys.executable, str(RECIPE), "--coordinator", f"localhost:{port}",
+             "--num-processes", "2", "--process-id", str(i), "--out", str(tmp_path)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
