@@ -269,3 +269,45 @@ def test_frozen_embedding_is_never_trainable():
     layer = FrozenEmbedding(3, 2, trainable=True)
     assert not layer.trainable
     assert FrozenEmbedding.from_config(layer.get_config()).source is None
+
+
+def test_both_save_modes_reload_in_a_fresh_process_under_jax(tmp_path, matrix):
+    import importlib.util
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("jax") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install the test extra, jax included")
+        pytest.skip("jax is not installed")
+    np.save(tmp_path / "v.npy", matrix)
+    common = f"""
+import keras, numpy as np, twoembed
+assert keras.backend.backend() == "jax"
+vocab = twoembed.Vocabulary({WORDS!r}, ["<url>"])
+ids = np.arange(-1, vocab.size + 1)[None].astype("int32")
+"""
+    save = common + f"""
+for mode, source in (("ref", {str(tmp_path / "v.npy")!r}), ("self", np.load(
+        {str(tmp_path / "v.npy")!r}))):
+    inputs, vectors = twoembed.build_embedding_block(vocab, source)
+    model = keras.Model(inputs, vectors)
+    model.save({str(tmp_path)!r} + f"/{{mode}}.keras")
+    np.save({str(tmp_path)!r} + f"/{{mode}}.npy", model.predict(ids, verbose=0))
+"""
+    load = common + f"""
+for mode in ("ref", "self"):
+    model = keras.models.load_model({str(tmp_path)!r} + f"/{{mode}}.keras")
+    np.testing.assert_array_equal(
+        model.predict(ids, verbose=0), np.load({str(tmp_path)!r} + f"/{{mode}}.npy")
+    )
+print("both reloaded")
+"""
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    for script in (save, load):
+        result = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True,
+            env=env, timeout=300,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+    assert "both reloaded" in result.stdout
