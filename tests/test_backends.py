@@ -1,138 +1,91 @@
-"""The block under other runtimes: JAX, torch, and TensorFlow's MirroredStrategy.
+"""The block under every Keras backend, and under TensorFlow's MirroredStrategy.
 
-Each runs in a subprocess: the Keras backend and TensorFlow's logical devices
-are fixed when a process first imports them.
+Tests marked `backends` run under whatever `KERAS_BACKEND` this pytest runs:
+TensorFlow in a plain `pytest`, JAX and torch in README's second and third runs
+(`KERAS_BACKEND=jax pytest -m backends`). The backend is fixed when a process
+first imports Keras, hence one pytest run per backend.
 """
 
-import importlib.util
+from __future__ import annotations
+
 import os
 import subprocess
 import sys
-import textwrap
+from pathlib import Path
 
-import pytest
-
-# A tiny task whose label only a special vector can learn. Shared by both
-# scripts; prints nothing, asserts everything.
-TRAIN = """
-import numpy as np
 import keras
+import numpy as np
+import pytest
+from helpers import (
+    WORDS,
+    assert_reloads_in_fresh_process,
+    block_of,
+    classifier,
+    outputs_of_every_id,
+)
+
 import twoembed
+from twoembed import build_embedding_block
+from twoembed.fill import fill_frozen_table
+from twoembed.layers import SpecialEmbedding
 
-words = ["a", "b", "c", "d"]
-matrix = np.random.default_rng(0).normal(size=(4, 5)).astype("float32")
-vocab = twoembed.Vocabulary(words, ["<u>", "<n>"])
-twoembed.fill._FILL_CHUNK_ROWS = 3  # the frozen table is filled in 3 + 1 rows
+BACKEND = keras.backend.backend()
 
-def build():
-    inputs, vectors = twoembed.build_embedding_block(vocab, matrix)
-    pooled = keras.layers.GlobalAveragePooling1D()(vectors)
-    outputs = keras.layers.Dense(1, activation="sigmoid")(pooled)
-    model = keras.Model(inputs, outputs)
+
+def compiled_classifier(vocab, matrix):
+    keras.utils.set_random_seed(0)
+    model = classifier(vocab, matrix)
     model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy")
     return model
 
-rng = np.random.default_rng(0)
-x = rng.integers(-2, vocab.size + 2, size=(64, 6)).astype("int32")
-y = (x == vocab.id_of("<u>")).any(axis=1).astype("float32")
 
-def block_outputs(model, ids=None):
-    block = keras.Model(
-        model.get_layer("twoembed_ids").output,
-        model.get_layer("twoembed_vectors").output,
-    )
-    ids = np.arange(vocab.size) if ids is None else np.array(ids)
-    return block.predict(ids[None].astype("int32"), verbose=0)[0]
+def task_with_unknown_ids(vocab):
+    """Ids from -2 to beyond OOV; label 1 iff the sequence holds the first special."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(-2, vocab.size + 2, size=(64, 6)).astype("int32")
+    y = (x == vocab.special_ids[0]).any(axis=1).astype("float32")
+    return x, y
 
-def check_trained(model, before):
-    after = block_outputs(model)
+
+def check_trained(model, vocab, matrix, before):
+    after = outputs_of_every_id(model, vocab)
     np.testing.assert_array_equal(after[0], 0.0)
-    np.testing.assert_array_equal(after[1:5], matrix)
-    assert np.abs(after[5] - before[5]).max() > 1e-3, "<u> did not learn"
-    unknown = block_outputs(model, [vocab.oov_id, -1, vocab.oov_id + 3])
+    np.testing.assert_array_equal(after[1 : len(WORDS) + 1], matrix)
+    first = vocab.special_ids[0]
+    assert np.abs(after[first] - before[first]).max() > 1e-3, "it did not learn"
+    unknown = block_of(model).predict(
+        np.array([[vocab.oov_id, -1, vocab.oov_id + 3]], "int32"), verbose=0
+    )[0]
     np.testing.assert_array_equal(unknown[1:], unknown[[0, 0]])
-"""
 
 
-def run(script: str, env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, **(env or {})},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
+@pytest.mark.backends
+def test_keras_runs_the_backend_this_pytest_was_started_with():
+    assert os.environ.get("KERAS_BACKEND", "tensorflow") == BACKEND
 
 
-def skip_unless_installed(backend: str) -> None:
-    # jax is a test extra, so CI never skips it; torch is only checked where a
-    # developer has installed it.
-    if importlib.util.find_spec(backend) is None:
-        if backend == "jax" and os.environ.get("CI"):
-            pytest.fail("CI must install the test extra, jax included")
-        pytest.skip(f"{backend} is not installed")
+@pytest.mark.backends
+def test_block_trains_saves_and_reloads_in_safe_mode(
+    vocab, matrix, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(twoembed.fill, "_FILL_CHUNK_ROWS", 4)  # 6 rows: 4 + 2
+    model = compiled_classifier(vocab, matrix)
+    before = outputs_of_every_id(model, vocab)
+    x, y = task_with_unknown_ids(vocab)
+    model.fit(x, y, epochs=5, batch_size=16, verbose=0)
+    check_trained(model, vocab, matrix, before)
+    ids, half = build_embedding_block(vocab, matrix, frozen_dtype="float16")
+    table = keras.Model(ids, half).get_layer("twoembed_pretrained").get_weights()[0]
+    np.testing.assert_array_equal(table[1 : len(WORDS) + 1], matrix.astype("float16"))
+    assert_reloads_in_fresh_process(model, x, tmp_path)
 
 
-@pytest.mark.parametrize("backend", ["jax", "torch"])
-def test_block_trains_saves_and_reloads_in_safe_mode_under(backend, tmp_path):
-    skip_unless_installed(backend)
-    path = tmp_path / "m.keras"
-    env = {"KERAS_BACKEND": backend}
-    run(
-        TRAIN
-        + f"""
-assert keras.backend.backend() == {backend!r}
-model = build()
-before = block_outputs(model)
-model.fit(x, y, epochs=5, batch_size=16, verbose=0)
-check_trained(model, before)
-model.save({str(path)!r})
-ids, half = twoembed.build_embedding_block(vocab, matrix, frozen_dtype="float16")
-table = keras.Model(ids, half).get_layer("twoembed_pretrained").get_weights()[0]
-np.testing.assert_array_equal(table[1:5], matrix.astype("float16"))
-np.save({str(tmp_path / "expected.npy")!r}, model.predict(x, verbose=0))
-""",
-        env,
-    )
-    out = run(
-        f"""
-import numpy as np
-import twoembed
-import keras
-assert keras.backend.backend() == {backend!r}
-model = keras.models.load_model({str(path)!r})
-x = np.random.default_rng(0).integers(-2, 10, size=(64, 6)).astype("int32")
-np.testing.assert_array_equal(
-    model.predict(x, verbose=0), np.load({str(tmp_path / "expected.npy")!r})
-)
-print("reloaded")
-""",
-        env,
-    )
-    assert "reloaded" in out
-
-
-@pytest.mark.parametrize("backend", ["jax", "torch"])
-def test_special_table_gradient_is_the_lookups_with_row_zero_left_out_under(backend):
-    skip_unless_installed(backend)
-    out = run(
-        """
-import keras
-import numpy as np
-from twoembed.layers import SpecialEmbedding
-
-rng = np.random.default_rng(0)
-table = rng.normal(size=(5, 3)).astype("float32")
-ids = np.array([[0, 3, 0, 1], [4, 0, 3, 0]], dtype="int32")
-weights = rng.normal(size=(2, 4, 3)).astype("float32")
-
-def vectors_and_gradient(layer_class):
-    layer = layer_class(5, 3)
+def vectors_and_gradient(layer, table, ids, weights):
+    """The layer's output for `ids` and the gradient of sum(output * weights)
+    with respect to its table, computed the way this backend differentiates."""
     layer.build()
     layer.embeddings.assign(table)
-    if keras.backend.backend() == "jax":
+    if BACKEND == "jax":
         import jax
         import jax.numpy as jnp
 
@@ -142,87 +95,95 @@ def vectors_and_gradient(layer_class):
 
         grad = jax.jit(jax.value_and_grad(loss, has_aux=True))
         (_, vectors), gradient = grad(jnp.array(table))
-    else:
+    elif BACKEND == "torch":
         import torch
 
         vectors = layer(torch.tensor(ids))
         (vectors * torch.tensor(weights)).sum().backward()
         gradient = layer.embeddings.value.grad
         vectors = vectors.detach()
+    else:
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            vectors = layer(tf.constant(ids))
+            loss = tf.reduce_sum(vectors * weights)
+        gradient = tf.convert_to_tensor(tape.gradient(loss, layer.embeddings))
     return keras.ops.convert_to_numpy(vectors), keras.ops.convert_to_numpy(gradient)
 
-vectors, gradient = vectors_and_gradient(SpecialEmbedding)
-plain_vectors, plain_gradient = vectors_and_gradient(keras.layers.Embedding)
-np.testing.assert_array_equal(vectors, plain_vectors)
-np.testing.assert_array_equal(gradient[0], 0.0)
-assert np.abs(plain_gradient[0]).max() > 0
-np.testing.assert_allclose(gradient[1:], plain_gradient[1:], rtol=1e-6)
-print("gradient ok")
-""",
-        {"KERAS_BACKEND": backend},
+
+@pytest.mark.backends
+def test_special_table_gradient_is_the_lookups_with_row_zero_left_out():
+    rng = np.random.default_rng(0)
+    table = rng.normal(size=(5, 3)).astype("float32")
+    ids = np.array([[0, 3, 0, 1], [4, 0, 3, 0]], dtype="int32")
+    weights = rng.normal(size=(2, 4, 3)).astype("float32")
+    args = (table, ids, weights)
+    vectors, gradient = vectors_and_gradient(SpecialEmbedding(5, 3), *args)
+    plain_vectors, plain_gradient = vectors_and_gradient(
+        keras.layers.Embedding(5, 3), *args
     )
-    assert "gradient ok" in out
+    np.testing.assert_array_equal(vectors, plain_vectors)
+    np.testing.assert_array_equal(gradient[0], 0.0)
+    assert np.abs(plain_gradient[0]).max() > 0
+    np.testing.assert_allclose(gradient[1:], plain_gradient[1:], rtol=1e-6)
 
 
-@pytest.mark.parametrize("backend", ["jax", "torch"])
-def test_frozen_table_is_filled_in_place_under(backend):
-    skip_unless_installed(backend)
-    out = run(
-        """
-import keras
-import numpy as np
-import twoembed
-from twoembed.fill import fill_frozen_table
+@pytest.mark.backends
+def test_frozen_table_is_filled_in_place(matrix, monkeypatch):
+    if BACKEND == "tensorflow":
+        pytest.skip("TensorFlow fills by a scatter; its buffer address is not public")
+    monkeypatch.setattr(twoembed.fill, "_FILL_CHUNK_ROWS", 4)  # 6 rows: 4 + 2
+    layer = keras.layers.Embedding(len(WORDS) + 3, matrix.shape[1], "zeros")
+    layer.build()
 
-twoembed.fill._FILL_CHUNK_ROWS = 3
-matrix = np.random.default_rng(0).normal(size=(4, 5)).astype("float32")
-layer = keras.layers.Embedding(7, 5, embeddings_initializer="zeros")
-layer.build()
+    def address(variable):
+        if BACKEND == "jax":
+            return variable.value.unsafe_buffer_pointer()
+        return variable.value.data_ptr()
 
-def address(variable):
-    if keras.backend.backend() == "jax":
-        return variable.value.unsafe_buffer_pointer()
-    return variable.value.data_ptr()
-
-before = address(layer.embeddings)
-reversed_rows = matrix[::-1]  # a view with a negative stride
-reversed_rows.flags.writeable = False
-fill_frozen_table(layer.embeddings, reversed_rows)
-assert address(layer.embeddings) == before, "the table was copied"
-table = layer.get_weights()[0]
-np.testing.assert_array_equal(table[1:5], matrix[::-1])
-np.testing.assert_array_equal(table[[0, 5, 6]], 0.0)
-print("in place")
-""",
-        {"KERAS_BACKEND": backend},
-    )
-    assert "in place" in out
+    before = address(layer.embeddings)
+    reversed_rows = matrix[::-1]  # a view with a negative stride
+    reversed_rows.flags.writeable = False
+    fill_frozen_table(layer.embeddings, reversed_rows)
+    assert address(layer.embeddings) == before, "the table was copied"
+    table = layer.get_weights()[0]
+    np.testing.assert_array_equal(table[1 : len(WORDS) + 1], matrix[::-1])
+    np.testing.assert_array_equal(table[[0, len(WORDS) + 1, len(WORDS) + 2]], 0.0)
 
 
-def test_mirrored_strategy_keeps_frozen_rows_exact_and_replicas_identical():
-    out = run(
-        """
-import tensorflow as tf
-cpu = tf.config.list_physical_devices("CPU")[0]
-tf.config.set_logical_device_configuration(
-    cpu, [tf.config.LogicalDeviceConfiguration()] * 2
-)
-"""
-        + TRAIN
-        + """
-strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-assert strategy.num_replicas_in_sync == 2
-with strategy.scope():
-    model = build()
-before = block_outputs(model)
-model.fit(x, y, epochs=5, batch_size=16, verbose=0)
-check_trained(model, before)
-for name in ("twoembed_pretrained", "twoembed_special"):
-    replicas = [v.numpy() for v in model.get_layer(name).embeddings.value.values]
-    assert len(replicas) == 2
-    np.testing.assert_array_equal(replicas[0], replicas[1])
-np.testing.assert_array_equal(replicas[0][0], 0.0)  # pinned row 0 on each
-print("mirrored ok")
-"""
-    )
-    assert "mirrored ok" in out
+def test_mirrored_strategy_keeps_frozen_rows_exact_and_replicas_identical(
+    vocab, matrix, request
+):
+    if BACKEND != "tensorflow":
+        pytest.skip("MirroredStrategy is TensorFlow's")
+    import tensorflow as tf
+
+    if len(tf.config.list_logical_devices("CPU")) < 2:
+        # TensorFlow fixes its logical devices when it first starts, before
+        # this test: rerun it alone in a pytest whose conftest asks for two.
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+             request.node.nodeid],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=Path(__file__).resolve().parents[1],
+            env={**os.environ, "TWOEMBED_TEST_CPUS": "2"},
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert "1 passed" in result.stdout, result.stdout[-3000:]
+        return
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    assert strategy.num_replicas_in_sync == 2
+    with strategy.scope():
+        model = compiled_classifier(vocab, matrix)
+    before = outputs_of_every_id(model, vocab)
+    x, y = task_with_unknown_ids(vocab)
+    model.fit(x, y, epochs=5, batch_size=16, verbose=0)
+    check_trained(model, vocab, matrix, before)
+    for name in ("twoembed_pretrained", "twoembed_special"):
+        replicas = [v.numpy() for v in model.get_layer(name).embeddings.value.values]
+        assert len(replicas) == 2
+        np.testing.assert_array_equal(replicas[0], replicas[1])
+    np.testing.assert_array_equal(replicas[0][0], 0.0)  # pinned row 0 on each

@@ -1,54 +1,24 @@
 import json
-import subprocess
-import sys
-import textwrap
 import zipfile
 
 import keras
 import numpy as np
 import pytest
+from helpers import (
+    DIM,
+    SPECIALS,
+    WORDS,
+    all_ids,
+    assert_reloads_in_fresh_process,
+    block_model,
+    block_of,
+    classifier,
+    toy_task,
+)
 
 import twoembed
-from twoembed import Vocabulary, build_embedding_block
+from twoembed import build_embedding_block
 from twoembed.block import SpecialEmbedding
-
-WORDS = ["the", "cat", "sat", "on", "mat", "dog"]
-SPECIALS = ["<url>", "<user>", "<num>"]
-DIM = 4
-
-
-@pytest.fixture
-def vocab():
-    return Vocabulary(WORDS, SPECIALS)
-
-
-@pytest.fixture
-def matrix():
-    return np.random.default_rng(0).normal(size=(len(WORDS), DIM)).astype("float32")
-
-
-def block_model(vocab, matrix, max_len=None, **kwargs):
-    inputs, outputs = build_embedding_block(vocab, matrix, max_len=max_len, **kwargs)
-    return keras.Model(inputs, outputs)
-
-
-def classifier(vocab, matrix, max_len=None):
-    """Block + masked average pooling + a sigmoid, as a user would build it."""
-    inputs, vectors = build_embedding_block(vocab, matrix, max_len=max_len)
-    pooled = keras.layers.GlobalAveragePooling1D()(vectors)
-    outputs = keras.layers.Dense(1, activation="sigmoid")(pooled)
-    return keras.Model(inputs, outputs)
-
-
-def toy_task(vocab, size=64, max_len=6, seed=0):
-    """Label 1 iff the sentence holds <url>: only a special vector can learn it."""
-    rng = np.random.default_rng(seed)
-    tokens = [*WORDS, *SPECIALS, "unknown-word"]
-    batch = [
-        list(rng.choice(tokens, size=rng.integers(2, max_len + 1))) for _ in range(size)
-    ]
-    labels = np.array([float("<url>" in row) for row in batch], dtype="float32")
-    return vocab.encode(batch, max_len=max_len), labels
 
 
 def test_output_has_shape_batch_len_dim(vocab, matrix):
@@ -129,7 +99,7 @@ def test_training_with_adam_keeps_pretrained_rows_exact_and_trains_specials(
 ):
     keras.utils.set_random_seed(1)
     model = classifier(vocab, matrix)
-    before = block_model_from(model).predict(all_ids(vocab), verbose=0)
+    before = block_of(model).predict(all_ids(vocab), verbose=0)
     model.compile(
         optimizer=keras.optimizers.Adam(0.05),
         loss="binary_crossentropy",
@@ -137,7 +107,7 @@ def test_training_with_adam_keeps_pretrained_rows_exact_and_trains_specials(
     )
     x, y = toy_task(vocab)
     history = model.fit(x, y, epochs=5, batch_size=16, verbose=0)
-    after = block_model_from(model).predict(all_ids(vocab), verbose=0)[0]
+    after = block_of(model).predict(all_ids(vocab), verbose=0)[0]
 
     assert history.history["loss"][-1] < history.history["loss"][0]
     np.testing.assert_array_equal(after[0], 0.0)  # padding
@@ -189,17 +159,6 @@ def test_special_table_gradient_is_the_lookups_with_row_zero_left_out(
     np.testing.assert_array_equal(gradient[2], 0.0)  # and only those
 
 
-def block_model_from(model):
-    return keras.Model(
-        model.get_layer("twoembed_ids").output,
-        model.get_layer("twoembed_vectors").output,
-    )
-
-
-def all_ids(vocab):
-    return np.arange(vocab.size, dtype="int32")[None, :]
-
-
 @pytest.mark.parametrize("max_len", [None, 5])
 def test_output_mask_is_ids_not_equal_zero(vocab, matrix, max_len):
     inputs, outputs = build_embedding_block(vocab, matrix, max_len=max_len)
@@ -248,28 +207,7 @@ def test_saved_model_loads_in_a_fresh_process_in_safe_mode(vocab, matrix, tmp_pa
     model.compile(optimizer="adam", loss="binary_crossentropy")
     x, y = toy_task(vocab)
     model.fit(x, y, epochs=1, verbose=0)
-    model.save(tmp_path / "m.keras")
-    np.save(tmp_path / "x.npy", x)
-    np.save(tmp_path / "expected.npy", model.predict(x, verbose=0))
-
-    script = textwrap.dedent(
-        f"""
-        import numpy as np
-        import twoembed  # registers the block's functions; nothing else
-        import keras
-        model = keras.models.load_model({str(tmp_path / "m.keras")!r})
-        x = np.load({str(tmp_path / "x.npy")!r})
-        np.testing.assert_array_equal(
-            model.predict(x, verbose=0), np.load({str(tmp_path / "expected.npy")!r})
-        )
-        print("same predictions")
-        """
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "same predictions" in result.stdout
+    assert_reloads_in_fresh_process(model, x, tmp_path)
 
 
 def test_saved_config_holds_no_matrix_and_no_python_lambda(vocab, tmp_path):
@@ -295,7 +233,7 @@ def test_reloaded_model_keeps_pinning_row_zero(vocab, matrix, tmp_path):
     reloaded.compile(optimizer=keras.optimizers.Adam(0.1), loss="binary_crossentropy")
     x, y = toy_task(vocab)
     reloaded.fit(x, y, epochs=2, verbose=0)
-    out = block_model_from(reloaded).predict(all_ids(vocab), verbose=0)[0]
+    out = block_of(reloaded).predict(all_ids(vocab), verbose=0)[0]
     np.testing.assert_array_equal(out[1 : len(WORDS) + 1], matrix)
 
 
@@ -413,7 +351,7 @@ def test_float16_frozen_table_halves_memory_and_keeps_rounded_rows_exact(vocab, 
     assert keras.backend.standardize_dtype(table.dtype) == "float16"
     model.compile(optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy")
     model.fit(*toy_task(vocab), epochs=3, batch_size=16, verbose=0)
-    out = block_model_from(model).predict(all_ids(vocab), verbose=0)[0]
+    out = block_of(model).predict(all_ids(vocab), verbose=0)[0]
     assert out.dtype == np.float32
     rounded = matrix.astype("float16").astype("float32")
     np.testing.assert_array_equal(out[1 : len(WORDS) + 1], rounded)

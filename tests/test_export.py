@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 import pytest
+from helpers import DIM, SPECIALS, WORDS, outputs_of_every_id, trained_classifier
 
 from twoembed import (
     Vocabulary,
@@ -11,45 +12,13 @@ from twoembed import (
     merged_matrix,
 )
 
-WORDS = ["the", "cat", "sat", "on"]
-SPECIALS = ["<url>", ":)"]
-
-
-@pytest.fixture
-def vocab():
-    return Vocabulary(WORDS, SPECIALS)
-
-
-@pytest.fixture
-def matrix():
-    return np.random.default_rng(0).normal(size=(len(WORDS), 5)).astype("float32")
-
-
-def trained_classifier(vocab, matrix, name="twoembed"):
-    keras.utils.set_random_seed(0)
-    inputs, vectors = build_embedding_block(vocab, matrix, name=name)
-    pooled = keras.layers.GlobalAveragePooling1D()(vectors)
-    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(pooled))
-    model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy")
-    x = np.random.default_rng(1).integers(0, vocab.size, size=(32, 5)).astype("int32")
-    y = (x == vocab.id_of(":)")).any(axis=1).astype("float32")
-    model.fit(x, y, epochs=3, verbose=0)
-    return model
-
-
-def block_output(model, vocab, name="twoembed"):
-    block = keras.Model(
-        model.get_layer(f"{name}_ids").output, model.get_layer(f"{name}_vectors").output
-    )
-    return block.predict(np.arange(vocab.size)[None], verbose=0)[0]
-
 
 def test_merged_matrix_equals_the_block_output_for_every_id(vocab, matrix):
     model = trained_classifier(vocab, matrix)
     merged = merged_matrix(model, vocab)
-    assert merged.shape == (vocab.oov_id + 1, 5)
+    assert merged.shape == (vocab.oov_id + 1, DIM)
     assert merged.dtype == np.float32
-    np.testing.assert_array_equal(merged, block_output(model, vocab))
+    np.testing.assert_array_equal(merged, outputs_of_every_id(model, vocab))
     np.testing.assert_array_equal(merged[1 : len(WORDS) + 1], matrix)
 
 
@@ -89,9 +58,9 @@ def test_a_model_with_two_blocks_needs_the_block_name(vocab, matrix):
 @pytest.mark.parametrize(
     "wrong",
     [
-        Vocabulary(WORDS[:3], [*SPECIALS, "<num>"]),  # same size, other layout
+        Vocabulary(WORDS[:-1], [*SPECIALS, ":)"]),  # same size, other layout
         Vocabulary(WORDS, SPECIALS[:1]),
-        Vocabulary([*WORDS, "mat"], SPECIALS),
+        Vocabulary([*WORDS, "rug"], SPECIALS),
     ],
 )
 def test_a_mismatched_vocabulary_is_an_error(vocab, matrix, wrong):

@@ -1,10 +1,12 @@
-"""Executes every notebook under notebooks/ top to bottom in a fresh kernel.
+"""Executes every notebook under notebooks/ top to bottom in a fresh kernel,
+and checks that each committed .ipynb matches its text source (the jupytext
+percent-format .py beside it), so the two cannot drift apart.
 
 A cell that raises fails the test (nbclient raises CellExecutionError), and the
 notebooks `assert` their own claims, so a regression in what they show fails
 too. For the recipe notebook the test also reads the key printed figures.
 
-Needs nbclient, nbformat and ipykernel (the `test` extra). Without them the
+Needs nbclient, nbformat, ipykernel and jupytext (the `test` extra). Without them the
 test is skipped locally, but fails in CI (`CI` set), where they must be there.
 """
 
@@ -89,6 +91,27 @@ def _tagged(notebook: object, tag: str) -> str:
 
 def test_there_are_notebooks() -> None:
     assert NOTEBOOKS, f"no notebooks in {NOTEBOOKS_DIR}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebook_matches_its_text_source(path: Path) -> None:
+    jupytext = _require("jupytext")
+    nbformat = _require("nbformat")
+    source = path.with_suffix(".py")
+    assert source.is_file(), f"{path.name} has no text source {source.name}"
+    expected = [_cell_key(c) for c in jupytext.read(source).cells]
+    committed = [_cell_key(c) for c in nbformat.read(path, as_version=4).cells]
+    assert committed == expected, (
+        f"{path.name} differs from {source.name}; rebuild it with the command in "
+        "README's Development section"
+    )
+    executed = [c for c in nbformat.read(path, as_version=4).cells
+                if c.cell_type == "code"]  # fmt: skip
+    assert all(c.execution_count for c in executed), f"{path.name} is not executed"
+
+
+def _cell_key(cell: object) -> tuple[str, str, list[str]]:
+    return cell.cell_type, cell.source, cell.metadata.get("tags", [])
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

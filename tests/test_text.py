@@ -1,84 +1,170 @@
+import subprocess
+import sys
+import textwrap
+
 import keras
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from twoembed import Vocabulary, build_embedding_block, build_text_encoder, tokenize
-
-VOCAB = Vocabulary(["great", "movie", "a", "été", "x\u00a0y"], [":)", "<url>"])
-pieces = st.sampled_from(
-    [
-        "great",
-        "Great",
-        "MOVIE",
-        "a",
-        "été",
-        "Été",
-        "x\u00a0y",
-        ":)",
-        "<URL>",
-        "<url>",
-        "zzz",
-        "A",
-        " ",
-        "  ",
-        "\t",
-        "\n",
-        "\u00a0",
-        "\u2003",
-    ]
+from twoembed import (
+    Vocabulary,
+    build_embedding_block,
+    build_text_encoder,
+    special_token_rules,
+    tokenize,
 )
-texts = st.lists(pieces, max_size=12).map("".join)
+
+PIECES = [
+    # words, clitics, hyphens, case, non-ASCII letters and marks
+    "great", "Great", "MOVIE", "a", "It's", "don't", "WON'T", "they\u2019re",
+    "o'neill", "well-known", "co-op's", "'s", "n't", "été", "Été", "ß", "İ",
+    "e\u0301", "日本", "x\u00a0y", "naïve", "Ωmega",
+    # punctuation
+    ".", ",", "!", "?", '"', "(", ")", "'", "\u2019", "-", "--", "...", ";", "_",
+    # numbers
+    "3.5", "1,000", "42", "3rd", "mp3", "٣",
+    # URLs, addresses, mentions
+    "http://x.io/a?b=1", "https://T.co/AbC)", "www.y.com.", "ann@mail.com",
+    "@Ann", "U.S.",
+    # emoticons and special tokens
+    ":)", ":-(", "<3", "<url>", "<URL>", "<user>", "<num>", ":D",
+    # whitespace, ASCII and not
+    " ", "  ", "\t", "\n", "\u00a0", "\u2003", "\u3000",
+]
+pieces = st.one_of(
+    st.sampled_from(PIECES),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=3),
+)
+texts = st.lists(pieces, max_size=14).map("".join)
+
+SPECIALS = [":)", ":-(", "<3", "<url>", "<user>", "<num>", "<number>"]
+CONFIGS = {
+    "glove": dict(style="glove"),
+    "glove_keep_rules": dict(
+        style="glove", keep=[":D", "<3"], replacements=special_token_rules()
+    ),
+    "glove_cased": dict(style="glove", lowercase=False),
+    "whitespace_rules": dict(
+        style="whitespace", replacements=special_token_rules(number="<number>")
+    ),
+}
 
 
-@pytest.fixture(scope="module")
-def encoder():
-    return build_text_encoder(VOCAB, max_len=8)
+def _vocab(config):
+    options = {k: v for k, v in config.items() if k != "style"}
+    words = []
+    for piece in PIECES:
+        for style in ("glove", "whitespace"):
+            for token in tokenize(piece, style=style, **options):
+                if token not in words and token not in SPECIALS and token != "[UNK]":
+                    words.append(token)
+    return Vocabulary(words, SPECIALS)
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.lists(texts, min_size=1, max_size=4))
-def test_text_encoder_gives_the_ids_of_tokenize_then_encode(encoder, batch):
-    expected = VOCAB.encode([tokenize(t) for t in batch], max_len=8)
+@pytest.fixture(scope="module", params=sorted(CONFIGS))
+def case(request):
+    config = CONFIGS[request.param]
+    vocab = _vocab(config)
+    with pytest.warns(UserWarning, match="can never come out"):
+        encoder = build_text_encoder(vocab, max_len=12, **config)
+    keep = [*config.get("keep", ()), *SPECIALS]
+    return vocab, encoder, {**config, "keep": keep}
+
+
+@settings(max_examples=80, deadline=None)
+@given(batch=st.lists(texts, min_size=1, max_size=4))
+def test_text_encoder_gives_the_ids_of_tokenize_then_encode(case, batch):
+    vocab, encoder, options = case
+    expected = vocab.encode([tokenize(t, **options) for t in batch], max_len=12)
     got = keras.ops.convert_to_numpy(encoder(np.array(batch, dtype=object)))
     np.testing.assert_array_equal(got, expected)
 
 
-def test_tokenize_lowercases_ascii_only_and_splits_on_ascii_whitespace():
-    assert tokenize("Great\tMOVIE\u00a0Été  x\ny") == [
-        "great",
-        "movie\u00a0Été",
-        "x",
-        "y",
-    ]
-    assert tokenize("Great", lowercase=False) == ["Great"]
-    assert tokenize("   ") == []
+def test_text_encoder_keeps_the_vocabulary_special_tokens_whole():
+    vocab = Vocabulary(["great", "!"], [":)", "<url>"])
+    encoder = build_text_encoder(vocab, max_len=5)
+    ids = encoder(np.array(["Great:)!<url>"], dtype=object))
+    assert keras.ops.convert_to_numpy(ids).tolist() == [[1, 3, 2, 4, 0]]
 
 
-def test_tokenize_refuses_non_strings():
-    with pytest.raises(TypeError, match="text=b'x'"):
-        tokenize(b"x")
+def test_oov_goes_to_the_top_and_padding_stays_zero():
+    vocab = Vocabulary(["great", "movie"], [":)"])
+    encoder = build_text_encoder(vocab, max_len=6)
+    ids = keras.ops.convert_to_numpy(encoder(np.array(["zzz great."], dtype=object)))
+    assert ids.tolist() == [[vocab.oov_id, 1, vocab.oov_id, 0, 0, 0]]
 
 
-def test_oov_goes_to_the_top_and_padding_stays_zero(encoder):
-    ids = keras.ops.convert_to_numpy(encoder(np.array(["zzz great"], dtype=object)))
-    assert ids.tolist() == [[VOCAB.oov_id, 1, 0, 0, 0, 0, 0, 0]]
+def test_max_len_none_pads_to_the_longest_text_of_the_batch():
+    vocab = Vocabulary(["a", ","])
+    encoder = build_text_encoder(vocab)
+    ids = encoder(np.array(["a, a", "a"], dtype=object))
+    assert keras.ops.convert_to_numpy(ids).tolist() == [[1, 2, 1], [1, 0, 0]]
 
 
-def test_raw_text_model_saves_and_reloads_in_safe_mode(encoder, tmp_path):
-    inputs, vectors = build_embedding_block(
-        VOCAB, np.ones((5, 3), "float32"), max_len=8
+def test_an_end_anchor_differs_before_a_final_newline_as_documented():
+    # Python's `$` also matches before a final "\n"; RE2's only at the very end.
+    rule = [("x$", "<end>")]
+    vocab = Vocabulary(["x"], ["<end>"])
+    with pytest.warns(UserWarning, match=r"\['x'\]"):  # "x" alone becomes <end>
+        encoder = build_text_encoder(vocab, max_len=1, replacements=rule)
+    ids = keras.ops.convert_to_numpy(encoder(np.array(["x", "x\n"], dtype=object)))
+    assert tokenize("x\n", replacements=rule) == ["<end>"]
+    assert ids.tolist() == [[vocab.id_of("<end>")], [vocab.id_of("x")]]
+
+
+def test_a_rule_re2_cannot_compile_is_refused_when_the_encoder_is_built():
+    with pytest.raises(ValueError, match=r"\(\?<=a\)b.*RE2"):
+        build_text_encoder(Vocabulary(["a"]), replacements=[("(?<=a)b", "<b>")])
+
+
+def test_text_encoder_refuses_an_unknown_style():
+    with pytest.raises(ValueError, match="style='spaces'"):
+        build_text_encoder(Vocabulary(["a"]), style="spaces")
+
+
+RELOAD = textwrap.dedent(
+    """
+    import sys
+    import keras, numpy as np
+    import twoembed  # registers the functions the saved model names
+    model = keras.models.load_model(sys.argv[1], safe_mode=True)
+    texts = np.array(sys.argv[2].split("|"), dtype=object)
+    scores, ids = model(texts)
+    np.savez(sys.argv[3], scores=keras.ops.convert_to_numpy(scores),
+             ids=keras.ops.convert_to_numpy(ids))
+    """
+)
+
+
+def test_raw_text_model_saves_and_reloads_in_safe_mode_in_a_fresh_process(tmp_path):
+    vocab = Vocabulary(["great", "movie", "it", "'s", "!"], ["<url>", "<num>", ":)"])
+    encoder = build_text_encoder(
+        vocab, max_len=8, replacements=special_token_rules(), keep=[":-)"]
     )
+    inputs, vectors = build_embedding_block(vocab, np.ones((5, 3), "float32"))
     pooled = keras.layers.GlobalAveragePooling1D()(vectors)
-    classifier = keras.Model(inputs, keras.layers.Dense(1)(pooled))
+    classifier = keras.Model(inputs, keras.layers.Dense(2)(pooled))
     text = keras.Input(shape=(), dtype="string")
-    model = keras.Model(text, classifier(encoder(text)))
-    batch = np.array(["great movie :)", "zzz <url>"], dtype=object)
-    expected = model.predict(batch, verbose=0)
+    model = keras.Model(text, [classifier(encoder(text)), encoder(text)])
+    batch = ["It's a great movie:)", "see http://x.io, 42!", "zzz :-)"]
+    expected = [keras.ops.convert_to_numpy(x) for x in model(np.array(batch, object))]
     model.save(tmp_path / "text.keras")
-    reloaded = keras.models.load_model(tmp_path / "text.keras", safe_mode=True)
-    np.testing.assert_array_equal(reloaded.predict(batch, verbose=0), expected)
+    subprocess.run(
+        [sys.executable, "-c", RELOAD, str(tmp_path / "text.keras"), "|".join(batch),
+         str(tmp_path / "out.npz")],
+        check=True,
+        timeout=300,
+    )
+    reloaded = np.load(tmp_path / "out.npz", allow_pickle=False)
+    np.testing.assert_array_equal(reloaded["ids"], expected[1])
+    np.testing.assert_allclose(reloaded["scores"], expected[0], rtol=1e-6)
+    assert expected[1].tolist() == [
+        [3, 4, 9, 1, 2, 8, 0, 0],
+        [9, 6, 9, 7, 5, 0, 0, 0],
+        [9, 9, 0, 0, 0, 0, 0, 0],
+    ]
 
 
 @pytest.mark.parametrize("reserved", ["", "[UNK]"])

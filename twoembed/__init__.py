@@ -10,21 +10,20 @@ Example:
 >>> inputs, outputs = twoembed.build_embedding_block(vocab, np.ones((2, 4)))
 """
 
-from twoembed._startup import quiet_native_start
-
-with quiet_native_start():  # Keras imports TensorFlow, which logs from C++
-    from twoembed.block import build_embedding_block
-    from twoembed.distribution import sharded_layout
-    from twoembed.export import block_names, export_vectors, merged_matrix
-    from twoembed.frozen import FrozenEmbedding, table_location
-    from twoembed.text import build_text_encoder, tokenize
-    from twoembed.vectors import LoadedVectors, LoadReport, load_glove
-    from twoembed.vocab import Vocabulary
+from twoembed.block import build_embedding_block
+from twoembed.distribution import sharded_layout
+from twoembed.export import block_names, export_vectors, merged_matrix
+from twoembed.frozen import FrozenEmbedding, table_location
+from twoembed.text import build_text_encoder
+from twoembed.tokenize import Replacement, special_token_rules, tokenize
+from twoembed.vectors import LoadedVectors, LoadReport, load_glove
+from twoembed.vocab import Vocabulary
 
 __all__ = [
     "FrozenEmbedding",
     "LoadReport",
     "LoadedVectors",
+    "Replacement",
     "Vocabulary",
     "block_names",
     "build_embedding_block",
@@ -33,6 +32,7 @@ __all__ = [
     "load_glove",
     "merged_matrix",
     "sharded_layout",
+    "special_token_rules",
     "table_location",
     "tokenize",
 ]

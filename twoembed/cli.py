@@ -52,8 +52,9 @@ def _parser() -> argparse.ArgumentParser:
         help="how much of a corpus a vector file covers",
         description="Report how many of CORPUS's words and tokens have a vector "
         "in VECTORS, and the most frequent missing words. CORPUS is a text file, "
-        "tokenised like twoembed.tokenize (ASCII-lowercased unless --keep-case, "
-        "split on whitespace).",
+        "tokenised like twoembed.tokenize (ASCII-lowercased unless --keep-case; "
+        "--style glove splits punctuation and clitics from words, --style "
+        "whitespace only splits on whitespace).",
     )
     coverage.add_argument(
         "vectors", help="GloVe/word2vec/fastText text file (.gz, .bz2, .zip too)"
@@ -61,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     coverage.add_argument("corpus", help="UTF-8 text file")
     coverage.add_argument(
         "--keep-case", action="store_true", help="do not lowercase the corpus"
+    )
+    coverage.add_argument(
+        "--style",
+        choices=("glove", "whitespace"),
+        default="glove",
+        help="how the corpus is split into tokens (default: glove)",
     )
     coverage.add_argument(
         "--lowercase-fallback",
@@ -101,27 +108,43 @@ def _demo(args: argparse.Namespace) -> None:
 
 
 def _coverage(args: argparse.Namespace) -> None:
-    from twoembed.text import tokenize
+    from twoembed.tokenize import split_gain, tokenize
     from twoembed.vectors import load_glove
 
     if args.top < 0:
         raise ValueError(f"--top must be at least 0. Received: {args.top}")
     if not os.path.isfile(args.corpus):
         raise FileNotFoundError(f"No corpus file at {args.corpus!r}")
+    lowercase = not args.keep_case
     counts: Counter[str] = Counter()
     try:
         with open(args.corpus, encoding="utf-8") as f:
             for line in f:
-                counts.update(tokenize(line, lowercase=not args.keep_case))
+                counts.update(tokenize(line, lowercase=lowercase, style=args.style))
     except UnicodeDecodeError as error:
         raise ValueError(f"{args.corpus!r} is not UTF-8 text: {error}") from None
     if not counts:
         raise ValueError(f"Corpus {args.corpus!r} holds no tokens")
     words = [w for w, _ in counts.most_common()]
-    report = load_glove(
-        args.vectors, words, counts=counts, lowercase_fallback=args.lowercase_fallback
-    ).report
-    print(report.summary(top=args.top))
+    options = {"lowercase_fallback": args.lowercase_fallback}
+    result = load_glove(args.vectors, words, counts=counts, **options)
+    print(result.report.summary(top=args.top))
+    missing = result.report.missing_counts
+    if args.style == "whitespace" and missing:
+        # Does the file have the pieces GloVe-style splitting would make?
+        # A second pass over the file, for those pieces only.
+        pieces = {p for w, _ in missing for p in tokenize(w, lowercase)} - set(words)
+        found = set(result.words)
+        if pieces:
+            more = load_glove(args.vectors, sorted(pieces), verbose=0, **options)
+            found.update(more.words)
+        gained, examples = split_gain(missing, found, lowercase)
+        if gained:
+            share = gained / sum(counts.values())
+            print(
+                f"  {gained} missing tokens ({share:.2%} of the corpus) would be "
+                f"found with --style glove, e.g. {', '.join(map(repr, examples[:5]))}"
+            )
 
 
 def _export(args: argparse.Namespace) -> None:

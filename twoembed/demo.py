@@ -9,11 +9,12 @@ tokens, while every pretrained vector stays exactly as loaded.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import keras
 import numpy as np
@@ -21,12 +22,17 @@ import numpy as np
 from twoembed._files import PathLike
 from twoembed.block import build_embedding_block
 from twoembed.export import merged_matrix
+from twoembed.tokenize import tokenize
 from twoembed.vectors import load_glove
 from twoembed.vocab import Vocabulary
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "SPECIAL_TOKENS",
     "DemoResult",
+    "demo_figures",
     "load_sample_reviews",
     "run_demo",
     "sample_path",
@@ -49,7 +55,7 @@ def load_sample_reviews() -> tuple[list[list[str]], np.ndarray]:
     with open(sample_path("reviews.tsv"), encoding="utf-8") as f:
         for line in f:
             label, text = line.rstrip("\n").split("\t")
-            texts.append(text.split(" "))
+            texts.append(tokenize(text, keep=SPECIAL_TOKENS))
             labels.append(float(label))
     return texts, np.array(labels, dtype="float32")
 
@@ -200,12 +206,41 @@ def run_demo(
         neighbours,
         exact,
     )
-    try:
-        from twoembed.plots import write_demo_plots
-    except ImportError:
+    if importlib.util.find_spec("matplotlib") is None:
         say("\n(no plots: they need matplotlib; pip install 'twoembed[demo]')")
     else:
-        result.plots = write_demo_plots(result, out_dir)
+        for name, figure in demo_figures(result).items():
+            result.plots.append(os.path.join(out_dir, name))
+            figure.savefig(result.plots[-1], dpi=110)
     written = ["model.keras", "vocab.json", *map(os.path.basename, result.plots)]
     say(f"\n== Wrote {', '.join(written)} to {os.path.abspath(out_dir)}")
     return result
+
+
+def demo_figures(result: DemoResult) -> dict[str, Figure]:
+    """The demo's plots of `result`, by file name. Needs matplotlib.
+
+    Only a missing matplotlib is the caller's to report (`run_demo` checks
+    for it first): any ImportError from here is a bug, and propagates.
+    """
+    from twoembed import plots
+
+    vocab, n = result.vocab, result.vocab.num_words
+    trainable = slice(n + 1, None)  # the special rows, then OOV
+    names = [*vocab.special_tokens, "OOV"]
+    return {
+        "training_curves.png": plots.training_curves(
+            result.history, result.baseline_history
+        ),
+        "vectors_pca.png": plots.vectors_pca(
+            vocab.words,
+            result.before[1 : n + 1],
+            result.after[1 : n + 1],
+            names,
+            result.before[trainable],
+            result.after[trainable],
+        ),
+        "row_change.png": plots.row_change(
+            result.before, result.after, first_trainable=n + 1, names=names
+        ),
+    }

@@ -1,114 +1,183 @@
-"""The demo's plots. Needs matplotlib (the `demo` extra).
+"""Plots of what training did to the vectors. Needs matplotlib (the `demo` extra).
 
-Figures are made with `matplotlib.figure.Figure`, not pyplot, so importing
-this module changes no global matplotlib state (a notebook keeps its
-backend) and no screen is needed.
+Each function takes arrays and returns a `matplotlib.figure.Figure`; saving or
+showing it is the caller's choice (`fig.savefig(path)`, or leave it as a
+notebook cell's last expression). Figures are made without pyplot, so this
+module changes no global matplotlib state and needs no screen.
+
+Example:
+
+>>> import numpy as np
+>>> from twoembed.plots import row_change
+>>> before = np.zeros((5, 3)); after = before.copy(); after[4] = 1.0
+>>> fig = row_change(before, after, first_trainable=3, names=["<url>", "OOV"])
+>>> fig.axes[0].get_title()
+'change of each row in training; frozen rows: max 0 (exactly zero)'
 """
 
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
-if TYPE_CHECKING:
-    from twoembed._files import PathLike
-    from twoembed.demo import DemoResult
+__all__ = ["row_change", "training_curves", "vectors_pca"]
 
-__all__ = ["write_demo_plots"]
-
-
-def write_demo_plots(result: DemoResult, out_dir: PathLike) -> list[str]:
-    """Writes the training curves, a PCA of the vectors and the per-row change.
-
-    Returns the paths written.
-    """
-    paths = [
-        _training_curves(result, os.path.join(out_dir, "training_curves.png")),
-        _pca(result, os.path.join(out_dir, "vectors_pca.png")),
-        _row_change(result, os.path.join(out_dir, "row_change.png")),
-    ]
-    return paths
+_MOVED = "tab:red"
 
 
-def _training_curves(result: DemoResult, path: str) -> str:
-    fig = Figure(figsize=(10, 3.8))
+def training_curves(
+    history: Mapping[str, Sequence[float]],
+    baseline: Mapping[str, Sequence[float]],
+    labels: tuple[str, str] = (
+        "frozen + trainable specials",
+        "frozen only (specials -> OOV)",
+    ),
+) -> Figure:
+    """Loss and validation accuracy per epoch of two Keras `History.history` dicts
+    (keys `loss`, `val_loss`, `val_accuracy`)."""
+    fig = Figure(figsize=(10, 3.8), layout="constrained")
     loss, accuracy = fig.subplots(1, 2)
-    epochs = np.arange(1, len(result.history["loss"]) + 1)
-    for history, label, colour in (
-        (result.history, "frozen + trainable specials", "tab:blue"),
-        (result.baseline_history, "frozen only (specials -> OOV)", "tab:gray"),
+    for run, label, colour in zip(
+        (history, baseline), labels, ("tab:blue", "tab:gray"), strict=True
     ):
-        loss.plot(epochs, history["loss"], color=colour, label=f"{label}, train")
-        loss.plot(
-            epochs, history["val_loss"], "--", color=colour, label=f"{label}, val"
-        )
-        accuracy.plot(epochs, history["val_accuracy"], color=colour, label=label)
+        epochs = np.arange(1, len(run["loss"]) + 1)
+        loss.plot(epochs, run["loss"], color=colour, label=f"{label}, train")
+        loss.plot(epochs, run["val_loss"], "--", color=colour, label=f"{label}, val")
+        accuracy.plot(epochs, run["val_accuracy"], color=colour, label=label)
     loss.set(title="loss", xlabel="epoch")
     accuracy.set(title="validation accuracy", xlabel="epoch")
     loss.legend(fontsize=7)
     accuracy.legend(fontsize=7)
-    return _save(fig, path)
+    return fig
 
 
-def _pca(result: DemoResult, path: str) -> str:
-    vocab = result.vocab
-    words = slice(1, vocab.num_words + 1)
-    centre = result.before[words].mean(axis=0)
-    _, _, axes = np.linalg.svd(result.before[words] - centre, full_matrices=False)
+def vectors_pca(
+    words: Sequence[str],
+    frozen_before: np.ndarray,
+    frozen_after: np.ndarray,
+    tokens: Sequence[str],
+    tokens_before: np.ndarray,
+    tokens_after: np.ndarray,
+    labelled_words: int = 10,
+) -> Figure:
+    """The vectors before and after training, projected on the first two
+    principal axes of the frozen rows as they were before.
+
+    `frozen_*` are `(len(words), dim)`, `tokens_*` are `(len(tokens), dim)`.
+    Left: every vector, each token's arrow from its start to where training
+    put it. Right: a zoom on the frozen words, each a ring (before) around a
+    dot (after), with `labelled_words` of them, spread out, named.
+    """
+    centre = frozen_before.mean(axis=0)
+    _, _, axes = np.linalg.svd(frozen_before - centre, full_matrices=False)
 
     def project(rows: np.ndarray) -> np.ndarray:
-        return (rows - centre) @ axes[:2].T
+        return (np.asarray(rows) - centre) @ axes[:2].T
 
-    fig = Figure(figsize=(7.5, 6))
-    ax = fig.subplots()
-    before, after = project(result.before), project(result.after)
-    ax.scatter(*after[words].T, s=14, color="0.6", label="pretrained (frozen)")
-    for i in range(1, vocab.num_words + 1, 3):
-        ax.annotate(vocab.words[i - 1], after[i], fontsize=6, color="0.45")
-    ids = [*vocab.special_ids, vocab.oov_id]
-    names = [*vocab.special_tokens, "OOV"]
-    ax.scatter(*before[ids].T, marker="x", color="tab:red", label="special, before")
-    ax.scatter(*after[ids].T, color="tab:red", label="special, after")
-    for i, name in zip(ids, names, strict=True):
-        ax.annotate(
-            "", after[i], before[i], arrowprops={"arrowstyle": "->", "color": "tab:red"}
-        )
-        ax.annotate(name, after[i], fontsize=9, color="tab:red", weight="bold")
-    ax.set(
-        title="PCA of the vectors: special tokens move, pretrained points stay",
-        xlabel="PC 1",
-        ylabel="PC 2",
+    frozen = project(frozen_before), project(frozen_after)
+    start, end = project(tokens_before), project(tokens_after)
+    low, high = frozen[0].min(axis=0), frozen[0].max(axis=0)
+    low, high = low - 0.15 * (high - low), high + 0.15 * (high - low)
+    inside = ((end >= low) & (end <= high)).all(axis=1)
+
+    fig = Figure(figsize=(12, 5.6), layout="constrained")
+    full, zoom = fig.subplots(1, 2)
+    for ax in (full, zoom):
+        ax.scatter(*frozen[0].T, s=60, facecolors="none", edgecolors="0.65",
+                   label="frozen word, before")  # fmt: skip
+        ax.scatter(*frozen[1].T, s=8, color="0.25", label="frozen word, after")
+        ax.scatter(*start.T, marker="x", color=_MOVED, label="trainable, before")
+        ax.scatter(*end.T, s=24, color=_MOVED, label="trainable, after")
+        ax.set(xlabel="PC 1 of the frozen words", ylabel="PC 2")
+    arrow = {"arrowstyle": "->", "color": _MOVED}
+    # Each arrow is drawn and named once: in the zoom if it ends there, else
+    # on the left; the zoom names the start of the others.
+    for i, name in enumerate(tokens):
+        ax = zoom if inside[i] else full
+        ax.annotate("", end[i], start[i], arrowprops=arrow)
+        ax.annotate(name, end[i], xytext=(5, 3), textcoords="offset points",
+                    fontsize=10, color=_MOVED, weight="bold", zorder=5)  # fmt: skip
+        if not inside[i]:  # in the zoom: where it starts, and which way it goes
+            way = (end[i] - start[i]) / np.linalg.norm(end[i] - start[i])
+            stub = start[i] + 0.07 * np.linalg.norm(high - low) * way
+            zoom.annotate("", stub, start[i], arrowprops={**arrow, "ls": ":"})
+            zoom.annotate(f"{name}, off the box", stub, fontsize=9, color=_MOVED,
+                          xytext=(3 if way[0] > 0 else -3, 0), zorder=5,
+                          textcoords="offset points", va="center",
+                          ha="left" if way[0] > 0 else "right")  # fmt: skip
+    # Many words sit on top of each other: one label per group, with its size.
+    radius = 0.02 * float(np.linalg.norm(high - low))
+    for i in _spread_out(frozen[1], labelled_words):
+        near = int((np.linalg.norm(frozen[1] - frozen[1][i], axis=1) < radius).sum())
+        label = words[i] if near == 1 else f"{words[i]} +{near - 1}"
+        zoom.annotate(label, frozen[1][i], xytext=(5, -10),
+                      textcoords="offset points", fontsize=8, color="0.2",
+                      bbox={"boxstyle": "square,pad=0.05", "fc": "white",
+                            "ec": "none", "alpha": 0.75})  # fmt: skip
+    zoom.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]))
+    full.add_patch(
+        Rectangle(low, *(high - low), fill=False, edgecolor="0.5", linestyle=":")
     )
-    ax.legend(fontsize=8)
-    return _save(fig, path)
+    largest = float(np.abs(frozen[1] - frozen[0]).max())
+    full.set_title("every vector: the trainable ones move")
+    zoom.set_title(
+        "zoom on the frozen words (grey box on the left): "
+        f"they stay (largest move {largest:.1g})",
+        fontsize=10,
+    )
+    full.legend(fontsize=8, loc="best")
+    return fig
 
 
-def _row_change(result: DemoResult, path: str) -> str:
-    vocab = result.vocab
-    change = np.linalg.norm(result.after - result.before, axis=1)
-    fig = Figure(figsize=(9, 3.5))
-    ax = fig.subplots()
+def row_change(
+    before: np.ndarray,
+    after: np.ndarray,
+    first_trainable: int,
+    names: Sequence[str],
+) -> Figure:
+    """The L2 change in training of every row of a merged matrix (row = id).
+
+    Rows from `first_trainable` on are the trainable ones, named by `names`.
+    """
+    change = np.linalg.norm(np.asarray(after) - np.asarray(before), axis=1)
     ids = np.arange(len(change))
-    special = ids > vocab.num_words
-    ax.bar(ids[~special], change[~special], color="0.5", label="padding + pretrained")
-    ax.bar(ids[special], change[special], color="tab:red", label="special + OOV")
-    verdict = "exactly zero" if result.pretrained_exact else "NOT zero"
+    trainable = ids >= first_trainable
+    frozen_max = float(change[~trainable].max())
+    fig = Figure(figsize=(10, 3.8), layout="constrained")
+    ax = fig.subplots()
+    # A bar of height 0 is invisible: the frozen rows are dots on the axis.
+    ax.scatter(ids[~trainable], change[~trainable], s=6, color="0.4",
+               label="padding + frozen rows")  # fmt: skip
+    ax.bar(ids[trainable], change[trainable], color=_MOVED, label="trainable rows")
+    for i, name in zip(ids[trainable], names, strict=True):
+        ax.annotate(f"{name} {change[i]:.2f}", (i, change[i]), xytext=(0, 3),
+                    textcoords="offset points", rotation=90, ha="center",
+                    va="bottom", fontsize=8)  # fmt: skip
+    verdict = "exactly zero" if frozen_max == 0 else "NOT zero"
     ax.set(
-        title=(
-            "change of each row in training; pretrained rows: max "
-            f"{change[1 : vocab.num_words + 1].max():.1e} ({verdict})"
-        ),
+        title=f"change of each row in training; frozen rows: max {frozen_max:.2g} "
+        f"({verdict})",
         xlabel="id",
         ylabel="L2 change",
+        ylim=(-0.05 * max(change.max(), 1e-12), 1.4 * max(change.max(), 1e-12)),
     )
-    ax.legend(fontsize=8)
-    return _save(fig, path)
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
 
 
-def _save(fig: Figure, path: str) -> str:
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return path
+def _spread_out(points: np.ndarray, count: int) -> list[int]:
+    """Indices of up to `count` points, each as far from the others chosen as
+    possible (points that coincide with a chosen one are never chosen)."""
+    if len(points) == 0 or count <= 0:
+        return []
+    chosen = [int(np.argmax(np.linalg.norm(points - points.mean(axis=0), axis=1)))]
+    distance = np.linalg.norm(points - points[chosen[0]], axis=1)
+    while len(chosen) < count and distance.max() > 0:
+        chosen.append(int(np.argmax(distance)))
+        latest = np.linalg.norm(points - points[chosen[-1]], axis=1)
+        distance = np.minimum(distance, latest)
+    return chosen
+

@@ -1,53 +1,103 @@
-"""Raw strings in the model: Keras' `TextVectorization` remapped to our id layout.
+"""Raw strings in the model: `tokenize` as TensorFlow string ops, then ids.
 
-`TextVectorization` (like `StringLookup`) gives padding id 0, OOV id 1 and the
-vocabulary ids from 2. The block needs OOV at the top (`vocab.oov_id`) and
-the words from 1, so a registered function moves OOV up and every other id
-down by one. `tokenize` is the same tokenisation in Python, for
-`Vocabulary.encode`.
+The text is standardised by a registered `TextStandardizer` that lowercases
+and runs a list of regex rewrites (`tf.strings.regex_replace`, RE2): the
+replacement rules, then, for `style="glove"`, the patterns of
+`twoembed.tokenize.glove_patterns` (spaces around every token, then clitics
+split off) and one that turns non-ASCII whitespace into spaces. Keras'
+`TextVectorization` then splits on whitespace and looks the tokens up. It
+gives padding id 0, OOV id 1 and the vocabulary ids from 2; a second
+registered function moves OOV up to `vocab.oov_id` and every other id down by
+one. The rewrites are stored as pattern strings in the saved config, so a
+reloaded model splits as the saving one did.
 """
 
 from __future__ import annotations
 
-import re
-import string
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import keras
 from keras import ops
 
 from twoembed._checks import check_max_len
+from twoembed.tokenize import (
+    _SPACES,
+    Replacement,
+    check_keep,
+    check_replacements,
+    check_style,
+    glove_patterns,
+    tokenize,
+)
 from twoembed.vocab import Vocabulary
 
-__all__ = ["build_text_encoder", "remap_lookup_ids", "tokenize"]
+__all__ = ["TextStandardizer", "build_text_encoder", "remap_lookup_ids"]
 
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-# What TensorFlow's whitespace split splits on: ASCII whitespace only.
-_ASCII_WHITESPACE = re.compile(r"[ \t\n\v\f\r]+")
+_OTHER_SPACE = "[" + "".join(c for c in _SPACES if c not in " \t\n\v\f\r") + "]"
 # Tokens TextVectorization reserves for padding and OOV.
 _RESERVED = ("", "[UNK]")
 
 
-def tokenize(text: str, lowercase: bool = True) -> list[str]:
-    """Splits `text` exactly as `build_text_encoder` does inside the model.
-
-    Lowercases ASCII letters only (as `tf.strings.lower` does) and splits on
-    ASCII whitespace (so a non-breaking space stays inside a token).
+@keras.saving.register_keras_serializable(package="twoembed")
+class TextStandardizer:
+    """`TextVectorization`'s `standardize`: lowercases ASCII letters (if
+    asked), then applies each `(pattern, rewrite)` in order with
+    `tf.strings.regex_replace`. Registered, so it reloads in safe mode.
 
     Example:
 
-    >>> tokenize("Great  movie :)\\tÉté")
-    ['great', 'movie', ':)', 'Été']
+    >>> keras.ops.convert_to_numpy(TextStandardizer(True, [["a", "b"]])("A")).item()
+    b'b'
     """
-    if not isinstance(text, str):
-        raise TypeError(
-            f"`text` must be a str. Received: text={text!r} of type "
-            f"{type(text).__name__}"
-        )
-    if lowercase:
-        text = text.translate(_ASCII_LOWER)
-    return [token for token in _ASCII_WHITESPACE.split(text) if token]
+
+    def __init__(self, lowercase: bool, rewrites: Sequence[Sequence[str]]):
+        self.lowercase = bool(lowercase)
+        self.rewrites = [[str(p), str(r)] for p, r in rewrites]
+
+    def __call__(self, text: Any) -> Any:
+        import tensorflow as tf
+
+        if self.lowercase:
+            text = tf.strings.lower(text)
+        for pattern, rewrite in self.rewrites:
+            text = tf.strings.regex_replace(text, pattern, rewrite)
+        return text
+
+    def get_config(self) -> dict[str, Any]:
+        return {"lowercase": self.lowercase, "rewrites": self.rewrites}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> TextStandardizer:
+        return cls(**config)
+
+
+def _rewrites(
+    style: str, keep: tuple[str, ...], rules: tuple[Replacement, ...]
+) -> list[list[str]]:
+    """The rewrites that make `tokenize`'s tokens whitespace-separated."""
+    import tensorflow as tf
+
+    rewrites = [[rule.pattern, rule.rewrite] for rule in rules]
+    for pattern, rewrite in rewrites:
+        try:  # RE2 refuses lookaround and backreferences, which Python accepts
+            tf.strings.regex_replace("", pattern, rewrite)
+        except tf.errors.OpError as error:
+            raise ValueError(
+                f"Replacement pattern {pattern!r} does not compile in TensorFlow's "
+                f"regex engine (RE2): {error.message}"
+            ) from None
+    if style == "glove":
+        targets = tuple(r.target for r in rules if r.target not in keep)
+        patterns = glove_patterns(keep + targets, "re2")
+        # Whole matches only (\\0): RE2 then finds them with its DFA, without
+        # the slower submatch engine. Whitespace the split does not know
+        # (it knows ASCII's) becomes a space.
+        rewrites.append([patterns.tokens, " \\0 "])
+        rewrites.append([_OTHER_SPACE, " "])
+        rewrites.append([patterns.clitics, patterns.clitic_rewrite])
+    return rewrites
 
 
 @keras.saving.register_keras_serializable(package="twoembed")
@@ -63,11 +113,16 @@ def build_text_encoder(
     max_len: int | None = None,
     lowercase: bool = True,
     name: str = "text_encoder",
+    *,
+    style: str = "glove",
+    keep: Sequence[str] | None = None,
+    replacements: Sequence[Replacement | tuple[str, str]] | None = None,
 ) -> keras.Model:
     """A model from raw strings to the ids `Vocabulary.encode` would give.
 
-    Equivalent to `vocab.encode([tokenize(t, lowercase) for t in texts],
-    max_len)` when `max_len` is set. Needs the TensorFlow backend
+    Gives exactly `vocab.encode([tokenize(t, lowercase, style, keep,
+    replacements) for t in texts], max_len)` when `max_len` is set, with the
+    vocabulary's special tokens added to `keep`. Needs the TensorFlow backend
     (`TextVectorization` is a TensorFlow layer).
 
     Args:
@@ -76,6 +131,7 @@ def build_text_encoder(
             longest text of each batch.
         lowercase: lowercase ASCII letters before splitting.
         name: the model's name.
+        style, keep, replacements: as for `twoembed.tokenize`.
 
     Returns:
         A `keras.Model` taking a string tensor of shape `(batch,)` and
@@ -83,18 +139,26 @@ def build_text_encoder(
 
     Example:
 
-    >>> vocab = Vocabulary(["great", "movie"], [":)"])
-    >>> encoder = build_text_encoder(vocab, max_len=4)
+    >>> vocab = Vocabulary(["great", "movie", "!"], [":)"])
+    >>> encoder = build_text_encoder(vocab, max_len=5)
     >>> import numpy as np
-    >>> texts = np.array(["Great movie :) !"], dtype=object)
+    >>> texts = np.array(["Great movie:)! Boring?"], dtype=object)
     >>> keras.ops.convert_to_numpy(encoder(texts)).tolist()
-    [[1, 2, 3, 4]]
+    [[1, 2, 4, 3, 5]]
     """
     if not isinstance(vocab, Vocabulary):
         raise TypeError(
             f"`vocab` must be a twoembed.Vocabulary. Received: {type(vocab).__name__}"
         )
     max_len = check_max_len(max_len)
+    style = check_style(style)
+    rules = check_replacements(replacements)
+    keep = check_keep(keep)
+    keep += tuple(
+        t
+        for t in vocab.special_tokens
+        if t and t not in keep and not any(c.isspace() for c in t)
+    )
     tokens = [*vocab.words, *vocab.special_tokens]
     reserved = [t for t in _RESERVED if t in vocab]
     if reserved:
@@ -102,17 +166,24 @@ def build_text_encoder(
             f"TextVectorization reserves {reserved!r} for padding and OOV; a "
             "vocabulary for raw text cannot hold them as tokens."
         )
-    unreachable = [t for t in tokens if tokenize(t, lowercase) != [t]]
+    rewrites = _rewrites(style, keep, rules)
+    def reachable(token: str) -> bool:  # a clitic such as 's only follows a word
+        options = (lowercase, style, keep, rules)
+        return tokenize(token, *options) == [token] or (
+            tokenize("x" + token, *options)[1:] == [token]
+        )
+
+    unreachable = [t for t in tokens if not reachable(t)]
     if unreachable:
         warnings.warn(
             f"{len(unreachable)} tokens can never come out of the tokeniser "
-            f"(lowercase={lowercase}, split on ASCII whitespace), e.g. "
+            f"(style={style!r}, lowercase={lowercase}), e.g. "
             f"{unreachable[:5]!r}: their ids will not appear in raw-text input.",
             stacklevel=2,
         )
     inputs = keras.Input(shape=(), dtype="string", name=f"{name}_text")
     lookup = keras.layers.TextVectorization(
-        standardize="lower" if lowercase else None,
+        standardize=TextStandardizer(lowercase, rewrites),
         split="whitespace",
         output_mode="int",
         output_sequence_length=max_len,

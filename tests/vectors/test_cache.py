@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 
@@ -11,7 +12,7 @@ from twoembed.vectors import load_glove
 from twoembed.vectors.cache import cache_key, cache_prune, cache_write
 from twoembed.vectors.result import RawVectors
 
-from .files import GLOVE, write
+from .files import CAT, DOG, GLOVE, write
 
 
 def test_cache_keys_of_header_options_differ(tmp_path):
@@ -117,3 +118,54 @@ def test_cache_keys_of_different_word_lists_never_collide(tmp_path):
     assert load_glove(path, ["a\nb"], cache_dir=cache).words == []
     again = load_glove(path, ["a", "b"], cache_dir=cache)
     assert again.words == ["a", "b"] and not again.report.from_cache
+
+
+def test_an_entry_written_by_0_1_0_is_read_as_it_was_written(tmp_path):
+    # The entry exactly as twoembed 0.1.0 named and wrote it (cache version
+    # 2), with a matrix a fresh load could not give: reading it proves that
+    # today's key and metadata are still that format.
+    path = write(tmp_path, GLOVE)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    stat = os.stat(path)
+    key = {
+        "version": 2,
+        "path": os.path.realpath(path),
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "member": None,
+        "words": hashlib.sha256(json.dumps(["dog", "cat"]).encode()).hexdigest(),
+        "options": {
+            "lowercase_fallback": False,
+            "dim": None,
+            "on_bad_row": "raise",
+            "invalid_utf8": "replace",
+            "header": None,
+        },
+    }
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+    stem = cache / f"vec.txt-{digest[:24]}"
+    np.save(f"{stem}.npy", np.full((2, 3), 42, np.float32))
+    meta = {
+        "words": ["dog", "cat"],
+        "dim": 3,
+        "header": None,
+        "lines_read": 3,
+        "lowercased": [],
+        "duplicates": 0,
+        "invalid_utf8": 0,
+        "skipped_rows": [],
+        "key": key,
+    }
+    (cache / f"{stem.name}.json").write_text(json.dumps(meta))
+    result = load_glove(path, ["dog", "cat"], cache_dir=cache)
+    assert result.report.from_cache and result.words == ["dog", "cat"]
+    np.testing.assert_array_equal(result.matrix, np.full((2, 3), 42))
+    assert result.report.lines_read == 3
+    # An entry of another cache version is never read: the file is.
+    key["version"] = 1
+    meta["key"] = key
+    (cache / f"{stem.name}.json").write_text(json.dumps(meta))
+    fresh = load_glove(path, ["dog", "cat"], cache_dir=cache)
+    assert not fresh.report.from_cache
+    np.testing.assert_array_equal(fresh.matrix, np.float32([DOG, CAT]))

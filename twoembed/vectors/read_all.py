@@ -19,14 +19,13 @@ import numpy as np
 
 from twoembed.vectors import bulk
 from twoembed.vectors.result import RawVectors
-from twoembed.vectors.rows import RowRules, careful_block
+from twoembed.vectors.rows import EMPTY_TOKEN, RowRules, careful_block
 from twoembed.vectors.sources import Piece, chain, lines
 
 Matrix = np.ndarray
 # Blocks parsed at once. pandas' reader releases the GIL, so its calls run in
 # parallel with each other and with the token work of the main thread.
 PARSE_THREADS = max(1, min(2, os.cpu_count() or 1))
-_EMPTY_TOKEN = "the row starts with a space: its token is empty."
 
 
 def empty_rows(rows: int, dim: int) -> Matrix:
@@ -88,7 +87,7 @@ class _Rows:
                     if t:
                         keep.append(i)
                     else:
-                        self.rules.bad_row(first_line + i, _EMPTY_TOKEN)
+                        self.rules.bad_row(first_line + i, EMPTY_TOKEN)
                 keys = [keys[i] for i in keep]
                 block = block[keep]
         keys, block = self._first_of_each(keys, block)

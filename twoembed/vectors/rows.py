@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 Matrix = np.ndarray
+EMPTY_TOKEN = "the row starts with a space: its token is empty."
 
 # A field that reads as a number. When the fields between the first one and
 # the last `dim` are all numbers, the row has too many values; otherwise they
@@ -72,7 +73,7 @@ class RowRules:
             )
             return None
         if not token:
-            self.bad_row(lineno, "the row starts with a space: its token is empty.")
+            self.bad_row(lineno, EMPTY_TOKEN)
             return None
         return token, values
 
@@ -149,14 +150,14 @@ def loadtxt(text: bytes, dim: int) -> Matrix:
 
 
 def careful_block(
-    reader: RowRules, lines: list[bytes], lineno: int
+    rules: RowRules, lines: list[bytes], lineno: int
 ) -> tuple[list[bytes], Matrix]:
     """Tokens and rows of one block, row by row where needed.
 
     Tokens may hold spaces, blank lines are skipped, and every bad row is
-    raised or skipped with its line number, per `reader.on_bad_row`.
+    raised or skipped with its line number, per `rules.on_bad_row`.
     """
-    dim = reader.dim
+    dim = rules.dim
     stripped = [line.rstrip() for line in lines]
     if all(s.count(b" ") == dim for s in stripped):
         parts = [s.partition(b" ") for s in stripped]
@@ -168,16 +169,16 @@ def careful_block(
         for k, s in enumerate(stripped):
             if not s:
                 continue
-            split = reader.split(s, lineno + k)
+            split = rules.split(s, lineno + k)
             if split is not None:
                 tokens.append(split[0])
                 values.append(split[1])
                 linenos.append(lineno + k)
     while b"" in tokens:
         k = tokens.index(b"")
-        reader.bad_row(linenos[k], "the row starts with a space: its token is empty.")
+        rules.bad_row(linenos[k], EMPTY_TOKEN)
         del tokens[k], values[k], linenos[k]
-    block, kept = reader.parse(values, linenos)
+    block, kept = rules.parse(values, linenos)
     if len(kept) != len(tokens):
         tokens = [tokens[i] for i in kept]
     return tokens, block

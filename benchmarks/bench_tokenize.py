@@ -1,0 +1,195 @@
+"""Tokenisation: coverage of each style, and speed in Python and in the graph.
+
+Text (nothing downloaded, nothing shipped):
+- "docs": real English prose, the help texts of Python's own documentation
+  (`pydoc_data.topics`, part of the standard library), one line per entry.
+- "posts": generated social-media-like English (`posts()` below, fixed
+  seed): quotes, clitics, commas, numbers such as 3.5 and 1,000, hyphenated
+  words, URLs, @mentions and emoticons.
+
+Coverage: GloVe's vocabulary was made by the Stanford tokeniser, so the
+stand-in vector vocabulary is every GloVe-style token of the first half of
+each text (kept emoticons included); coverage is measured on the second half,
+tokenised each way. With `--vectors FILE` a real vector file (e.g.
+glove.6B.50d.txt) is used instead.
+
+Speed: best of `--rounds` over the whole text, side by side in one process:
+`tokenize` per line (both styles), `str.split` and `Vocabulary.encode` of the
+same tokens; then the graph encoder against `TextVectorization` with its
+default standardisation on the same batch of lines. Hold /work/bench.lock.
+
+    python benchmarks/bench_tokenize.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import time
+from collections import Counter
+
+import numpy as np
+
+KEEP = [":)", ":(", ":-)", ";)", "<3", ":d"]
+NAMES = "anna ben carla dev emma farid".split()
+NOUNS = (
+    "movie phone game band show update team coffee city week plan book trip "
+    "price deal song race vote story"
+).split()
+ADJECTIVES = "great awful long-awaited so-called brilliant late cheap new".split()
+OPENERS = [
+    "it's", "i'm", "we're", "they've", "you'll", "she'd", "don't", "can't",
+    "isn't", "that's", "there's", "i've",
+]
+
+
+def posts(n: int, seed: int = 0) -> list[str]:
+    """`n` short English posts shaped like tweets or comments."""
+    rng = random.Random(seed)
+    lines = []
+    for _ in range(n):
+        parts = []
+        for _ in range(rng.randint(1, 3)):
+            words = [rng.choice(OPENERS).capitalize(), rng.choice(["a", "the"]),
+                     rng.choice(ADJECTIVES), rng.choice(NOUNS)]
+            if rng.random() < 0.3:
+                words += ["for", rng.choice(["$3.5", "1,000", "42", "2.99", "10"])]
+            if rng.random() < 0.3:
+                words += ["with", f"{rng.choice(NAMES).capitalize()}'s",
+                          rng.choice(NOUNS)]
+            sentence = " ".join(words) + rng.choice([".", "!", "?", "...", ","])
+            if rng.random() < 0.2:
+                sentence = f'"{sentence}"'
+            parts.append(sentence)
+        if rng.random() < 0.3:
+            parts.insert(0, f"@{rng.choice(NAMES)}")
+        if rng.random() < 0.25:
+            parts.append(f"https://t.co/{rng.randrange(16**6):06x}")
+        if rng.random() < 0.4:
+            parts.append(rng.choice(KEEP[:5]))
+        lines.append(" ".join(parts))
+    return lines
+
+
+def docs() -> list[str]:
+    import pydoc_data.topics
+
+    text = "\n".join(pydoc_data.topics.topics.values())
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+_STRIP = re.compile(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']')
+
+
+def splits(keep):
+    import twoembed
+
+    return {
+        "whitespace (twoembed 0.1)": lambda t: twoembed.tokenize(t, style="whitespace"),
+        "TextVectorization default (strip punctuation)": lambda t: _STRIP.sub(
+            "", t.lower()
+        ).split(),
+        "glove": lambda t: twoembed.tokenize(t, keep=keep),
+    }
+
+
+def coverage(vectors: str | None) -> None:
+    import twoembed
+
+    print("== Token coverage")
+    print("| text | tokenisation | tokens | token coverage |")
+    print("|---|---|---|---|")
+    for name, lines in (("docs", docs()), ("posts", posts(4000))):
+        half = len(lines) // 2
+        if vectors:
+            words = None
+        else:
+            words = {t for line in lines[:half] for t in twoembed.tokenize(
+                line, keep=KEEP)}
+        for style, split in splits(KEEP).items():
+            counts = Counter(t for line in lines[half:] for t in split(line))
+            if vectors:
+                found = set(twoembed.load_glove(vectors, list(counts), verbose=0).words)
+            else:
+                found = words
+            total = sum(counts.values())
+            hit = sum(c for w, c in counts.items() if w in found)
+            print(f"| {name} | {style} | {total} | {hit / total:.2%} |")
+
+
+def best(fn, rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def speed(rounds: int, batch: int) -> None:
+    import keras
+    import tensorflow as tf
+
+    import twoembed
+
+    lines = docs() + posts(8000)
+    tokens = [twoembed.tokenize(line, keep=KEEP) for line in lines]
+    n = sum(map(len, tokens))
+    vocab = twoembed.Vocabulary(sorted({t for ts in tokens for t in ts} - set(KEEP)),
+                                KEEP)
+    print(f"\n== Python: {len(lines)} lines, {n} GloVe-style tokens, best of {rounds}")
+    runs = {
+        "tokenize(style='glove', keep=...)": lambda: [
+            twoembed.tokenize(line, keep=KEEP) for line in lines
+        ],
+        "tokenize(style='glove')": lambda: [twoembed.tokenize(line) for line in lines],
+        "tokenize(style='whitespace')": lambda: [
+            twoembed.tokenize(line, style="whitespace") for line in lines
+        ],
+        "str.split": lambda: [line.split() for line in lines],
+        "Vocabulary.encode (same tokens)": lambda: vocab.encode(tokens),
+    }
+    seconds = {name: best(fn, rounds) for name, fn in runs.items()}
+    encode = seconds["Vocabulary.encode (same tokens)"]
+    print("| run | M tokens/s | time / Vocabulary.encode |")
+    print("|---|---|---|")
+    for name, s in seconds.items():
+        print(f"| {name} | {n / s / 1e6:.2f} | {s / encode:.2f}x |")
+
+    texts = tf.constant(np.array(lines[:batch], dtype=object))
+    glove = twoembed.build_text_encoder(vocab, max_len=64, keep=KEEP)
+    spaces = twoembed.build_text_encoder(vocab, max_len=64, style="whitespace")
+    default = keras.layers.TextVectorization(
+        output_sequence_length=64, vocabulary=[*vocab.words, *vocab.special_tokens]
+    )
+    graph = {
+        "build_text_encoder(style='glove')": tf.function(glove),
+        "build_text_encoder(style='whitespace')": tf.function(spaces),
+        "TextVectorization(default standardize)": tf.function(default),
+    }
+    for fn in graph.values():
+        fn(texts)
+    seconds = {name: best(lambda f=fn: f(texts), rounds) for name, fn in graph.items()}
+    base = seconds["TextVectorization(default standardize)"]
+    print(f"\n== Graph: a batch of {texts.shape[0]} lines, best of {rounds}")
+    print("| run | ms per batch | / TextVectorization default |")
+    print("|---|---|---|")
+    for name, s in seconds.items():
+        print(f"| {name} | {s * 1e3:.1f} | {s / base:.2f}x |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=4096)
+    parser.add_argument("--vectors", help="a real vector file for the coverage")
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args()
+    coverage(args.vectors)
+    if not args.skip_speed:
+        speed(args.rounds, args.batch)
+
+
+if __name__ == "__main__":
+    main()
