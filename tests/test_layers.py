@@ -103,7 +103,9 @@ def test_model_saved_by_0_1_0_loads_in_safe_mode_without_a_start():
 
     import twoembed
 
-    path = os.path.join(os.path.dirname(__file__), "data", "model_0_1_0.keras")
+    path = os.path.join(
+        os.path.dirname(__file__), "data", "model_0_1_0_small.keras"
+    )
     model = keras.models.load_model(path, safe_mode=True)
     special = model.get_layer("twoembed_special")
     assert special.keep_start is False and special.start is None

@@ -11,7 +11,9 @@ Example:
 """
 
 from twoembed.block import build_embedding_block
+from twoembed.distribution import sharded_layout
 from twoembed.export import block_names, export_vectors, merged_matrix
+from twoembed.frozen import FrozenEmbedding, table_location
 from twoembed.inspect import inspect_rows
 from twoembed.text import build_text_encoder
 from twoembed.tokenize import Replacement, special_token_rules, tokenize
@@ -20,6 +22,7 @@ from twoembed.vocab import OOV, Vocabulary
 
 __all__ = [
     "OOV",
+    "FrozenEmbedding",
     "LoadReport",
     "LoadedVectors",
     "Replacement",
@@ -32,7 +35,9 @@ __all__ = [
     "load_glove",
     "load_vectors",
     "merged_matrix",
+    "sharded_layout",
     "special_token_rules",
+    "table_location",
     "tokenize",
 ]
 __version__ = "0.1.0"

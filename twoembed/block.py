@@ -15,6 +15,8 @@ filled by `twoembed.fill`.
 
 from __future__ import annotations
 
+import os
+import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,6 +25,7 @@ import numpy as np
 
 from twoembed._checks import check_max_len
 from twoembed.fill import check_matrix, fill_frozen_table
+from twoembed.frozen import FrozenEmbedding, NpyRows, fingerprint_of
 from twoembed.layers import (
     PinFirstRow,
     PullToStart,
@@ -67,6 +70,38 @@ def _as_vocabulary(
     return Vocabulary(vocab, () if special_tokens is None else special_tokens)
 
 
+def _referenced_rows(path: Any, vocab: Vocabulary, frozen_dtype: str) -> NpyRows:
+    rows = NpyRows(
+        path,
+        hash_rows=True,
+        words=vocab.words,
+        limit=float(np.finfo("float16").max) if frozen_dtype == "float16" else None,
+    )
+    if rows.shape[0] != vocab.num_words or rows.shape[1] < 1:
+        rows.close()
+        raise ValueError(
+            f"{rows.path} has shape {rows.shape} but there are {vocab.num_words} "
+            f"words: expected shape ({vocab.num_words}, dim), one row per word in "
+            "word order, no pad row."
+        )
+    return rows
+
+
+def _special_seed(name: str) -> int:
+    """The default special rows' seed: the same in every process.
+
+    Keras' unseeded initializers draw a fresh seed per process, so under data
+    parallelism over several processes the replicas would start apart (and
+    JAX's first `device_put` of the special table fails). Derived from the
+    block's name, and from `keras.utils.set_random_seed`'s seed when one is
+    set, so seeded runs still vary with the seed.
+    """
+    from keras.src.utils import rng_utils  # get_random_seed is not exported
+
+    user_seed = getattr(rng_utils, "get_random_seed", lambda: None)()
+    return zlib.crc32(f"twoembed:{name}:{user_seed}".encode()) & 0x7FFFFFFF
+
+
 def build_embedding_block(
     vocab: Vocabulary | Sequence[str],
     glove_matrix: Any,
@@ -88,13 +123,18 @@ def build_embedding_block(
         vocab: a `Vocabulary`, or the list of normal words (then
             `special_tokens` completes the layout of `Vocabulary`).
         glove_matrix: shape `(len(words), dim)`; row `i` is the vector of
-            `words[i]`. No pad row. Not modified and not kept.
+            `words[i]`. No pad row. Not modified and not kept. Or the path of
+            a `.npy` file of that matrix (`LoadedVectors.save`, `numpy.save`):
+            the table is then read from it in chunks, and a saved model keeps
+            only its path and fingerprint (see `FrozenEmbedding`).
         special_tokens: the special tokens. None means the Vocabulary's, or
             none when `vocab` is a list of words.
         max_len: fixed sequence length, or None for any length.
         special_initializer: initializer of the special and OOV rows. None
             draws from a normal distribution with the pretrained matrix's
-            standard deviation, so new vectors start on the same scale.
+            standard deviation, so new vectors start on the same scale, seeded
+            from `name` (and `keras.utils.set_random_seed`'s seed, if set): the
+            same start in every process.
         special_init: where chosen rows start, keyed by special token or
             `twoembed.OOV` (the OOV row): a normal word (its pretrained
             vector), a list of normal words (their mean), `"mean"` (the mean
@@ -135,14 +175,30 @@ def build_embedding_block(
             '`frozen_dtype` must be "float32" or "float16". Received: '
             f"frozen_dtype={frozen_dtype!r}"
         )
-    matrix = check_matrix(glove_matrix, vocab, frozen_dtype)
+    is_file = isinstance(glove_matrix, (str, os.PathLike))
+    if is_file:
+        matrix = _referenced_rows(glove_matrix, vocab, frozen_dtype)
+    else:
+        matrix = check_matrix(glove_matrix, vocab, frozen_dtype)
     dim = int(matrix.shape[1])
-    starts = start_rows(special_init, vocab, matrix)
-    pull = PullToStart(start_pull)  # refuses a bad strength before any layer
+    try:
+        starts = start_rows(
+            special_init, vocab, matrix.mapped() if is_file else matrix
+        )
+        pull = PullToStart(start_pull)  # refuses a bad strength before any layer
+    except (TypeError, ValueError):
+        if is_file:
+            matrix.close()
+        raise
     if special_initializer is None:
-        sample = matrix[:: max(1, len(matrix) // 10_000)]  # a view, not a copy
+        step = max(1, len(matrix) // 10_000)
+        # A view, not a copy, of an array; a few rows read from a file.
+        is_array = isinstance(matrix, np.ndarray)
+        sample = matrix[::step] if is_array else matrix.every(step)
         std = float(np.std(sample)) or 0.05
-        special_initializer = keras.initializers.RandomNormal(stddev=std)
+        special_initializer = keras.initializers.RandomNormal(
+            stddev=std, seed=_special_seed(name)
+        )
 
     inputs = keras.Input(shape=(max_len,), dtype="int32", name=f"{name}_ids")
     ids = keras.layers.Lambda(
@@ -151,17 +207,23 @@ def build_embedding_block(
         name=f"{name}_known_ids",
     )(inputs)
 
-    pretrained = keras.layers.Embedding(
+    pretrained = FrozenEmbedding(
         vocab.size,
         dim,
         embeddings_initializer="zeros",  # filled below, never put in the config
         mask_zero=True,
-        trainable=False,
         dtype=frozen_dtype,  # Add casts its output to the float32 of the rest
         name=f"{name}_pretrained",
     )
     pretrained_vectors = pretrained(ids)
-    fill_frozen_table(pretrained.embeddings, matrix)
+    if isinstance(matrix, NpyRows):
+        try:
+            fill_frozen_table(pretrained.embeddings, matrix)
+            pretrained.source = fingerprint_of(matrix)
+        finally:
+            matrix.close()
+    else:
+        fill_frozen_table(pretrained.embeddings, matrix)
 
     shifted = keras.layers.Lambda(
         shift_ids, arguments={"offset": vocab.num_words}, name=f"{name}_shift"

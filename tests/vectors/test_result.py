@@ -37,3 +37,21 @@ def test_result_vocabulary_refuses_a_single_string(tmp_path):
     with pytest.raises(TypeError, match=r"not a single string\. Received: "):
         result.vocabulary("<u>")
     assert result.vocabulary(["<u>"]).special_tokens == ("<u>",)
+
+
+def test_save_writes_the_matrix_as_npy_for_the_block(tmp_path):
+    import keras
+    import numpy as np
+
+    from twoembed.block import build_embedding_block
+
+    result = load_glove(write(tmp_path, GLOVE), ["cat", "the"])
+    path = result.save(tmp_path / "v.npy")
+    assert path == str(tmp_path / "v.npy")
+    np.testing.assert_array_equal(np.load(path), result.matrix)
+    inputs, outputs = build_embedding_block(result.vocabulary(), path)
+    table = keras.Model(inputs, outputs).get_layer("twoembed_pretrained")
+    np.testing.assert_array_equal(table.get_weights()[0][1:3], result.matrix)
+    assert table.source["path"] == path
+    with pytest.raises(ValueError, match=r"end in \.npy.*v\.bin"):
+        result.save(tmp_path / "v.bin")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
 from twoembed._checks import check_tokens
+from twoembed._files import PathLike, atomic_write
 from twoembed.starts import StartSource, promoted_starts
 from twoembed.vocab import Vocabulary
 
@@ -184,6 +186,34 @@ class LoadedVectors:
     def missing(self) -> tuple[str, ...]:
         """Requested words without a vector, most frequent first."""
         return self.report.missing
+
+    def save(self, path: PathLike) -> str:
+        """Writes the matrix as a `.npy` file, for `build_embedding_block`.
+
+        A block built from that path reads the table from the file, and a
+        model saved from it keeps only the file's path and fingerprint. The
+        words are not in the file: keep them with `Vocabulary.save`. The write
+        is atomic: `path` holds its old content or the whole new file.
+
+        Returns:
+            `path`, as a string.
+
+        Example:
+
+        >>> result.save("glove.840B.npy")  # doctest: +SKIP
+        >>> build_embedding_block(vocab, "glove.840B.npy")  # doctest: +SKIP
+        """
+        target = os.fspath(path)
+        if not target.endswith(".npy"):
+            raise ValueError(
+                "`path` must end in .npy (numpy.save would add it, and the path "
+                f"given to the block would not exist). Received: path={target!r}"
+            )
+        with atomic_write(target) as f:
+            np.lib.format.write_array(
+                f, np.asarray(self.matrix, dtype=np.float32), allow_pickle=False
+            )
+        return target
 
     def vocabulary(
         self,
