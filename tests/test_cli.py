@@ -144,7 +144,7 @@ def test_coverage_top_sets_how_many_missing_words_are_listed(tmp_path, capsys):
 
 
 def test_coverage_reads_binary_vector_files(tmp_path, capsys):
-    from tests.vectors.files import fasttext_bin, word2vec_binary
+    from vectors.files import fasttext_bin, word2vec_binary
 
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("the cat cat zorp\n", encoding="utf-8")

@@ -154,3 +154,9 @@ def _check_recipe_outputs(notebook: object) -> None:
     rows = _tagged(notebook, "check-twoembed-rows")
     assert "largest change 0.0; all " in rows, rows
     assert "exactly the loaded vectors: True" in rows, rows
+
+    inspected = _tagged(notebook, "check-inspect")
+    assert "inspected rows: ['<url>', '<user>', '<num>', ':)', ':(', None]" in (
+        inspected
+    ), inspected
+    assert "median norm" in inspected, inspected

@@ -7,9 +7,10 @@ import gzip
 import numpy as np
 import pytest
 
-from tests.vectors.files import fasttext_bin, fasttext_word_vector, write
 from twoembed import load_vectors
 from twoembed.vectors import subwords
+
+from .files import fasttext_bin, fasttext_word_vector, write
 
 WORDS = ["</s>", "the", "cat", "naïve", "日本語", "über", "a"]
 BUCKET = 40

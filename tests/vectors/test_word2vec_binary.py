@@ -8,9 +8,10 @@ import gzip
 import numpy as np
 import pytest
 
-from tests.vectors.files import numbered_rows, word2vec_binary, write
 from twoembed import load_glove, load_vectors
 from twoembed.vectors import word2vec_binary as reader
+
+from .files import numbered_rows, word2vec_binary, write
 
 
 @pytest.fixture
