@@ -304,3 +304,25 @@ def test_matches_fasttext_on_models_it_trains(tmp_path, supervised):
     np.testing.assert_allclose(
         result.matrix, [ft.get_word_vector(w) for w in asked], atol=1e-6
     )
+
+
+def test_promoted_missing_words_start_from_their_subword_vectors(model):
+    import keras
+
+    from twoembed import build_embedding_block
+
+    path, matrix = model
+    result = load_vectors(path, ["the", "cats", "zebra", "cat"], subwords=False)
+    assert result.missing == ("cats", "zebra")
+    vocab = result.vocabulary(
+        ["<url>"], promote_missing=True, promoted_start=("subword", "mean")
+    )
+    assert vocab.special_tokens == ("<url>", "cats", "zebra")
+    inputs, outputs = build_embedding_block(vocab, result.matrix)
+    table = keras.Model(inputs, outputs).get_layer("twoembed_special").get_weights()[0]
+    for word in ("cats", "zebra"):
+        row = vocab.id_of(word) - vocab.num_words
+        np.testing.assert_allclose(table[row], reference(word, matrix), atol=1e-6)
+    text = load_vectors(write(path.parent, "the 1 2 3 4 5 6\n"), ["the", "cats"])
+    with pytest.raises(ValueError, match="subword"):
+        text.vocabulary(promote_missing=True, promoted_start="subword")
