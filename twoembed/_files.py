@@ -61,6 +61,22 @@ def _sync_directory(directory: str) -> None:
 
 
 @contextlib.contextmanager
+def _replaced_when_done(path: PathLike, suffix: str = "") -> Iterator[tuple[int, str]]:
+    """Yields a new temporary file beside `path` (fd, path); renames it over
+    `path` when the block ends, removes it when the block raises."""
+    target, directory, name = _split(path)
+    descriptor, temporary = _temporary(directory, name, suffix)
+    try:
+        yield descriptor, temporary
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
+    _sync_directory(directory)
+
+
+@contextlib.contextmanager
 def atomic_write(path: PathLike, mode: str = "wb", **open_args: Any) -> Iterator[IO]:
     """Opens a temporary file beside `path`; on success it replaces `path`.
 
@@ -76,19 +92,11 @@ def atomic_write(path: PathLike, mode: str = "wb", **open_args: Any) -> Iterator
     >>> open(target).read()
     'complete'
     """
-    target, directory, name = _split(path)
-    descriptor, temporary = _temporary(directory, name)
-    try:
+    with _replaced_when_done(path) as (descriptor, _):
         with os.fdopen(descriptor, mode, **open_args) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(temporary)
-        raise
-    _sync_directory(directory)
 
 
 def atomic_save(path: PathLike, save: Callable[[str], object]) -> None:
@@ -106,19 +114,12 @@ def atomic_save(path: PathLike, save: Callable[[str], object]) -> None:
     >>> open(target).read()
     'complete'
     """
-    target, directory, name = _split(path)
-    descriptor, temporary = _temporary(directory, name, os.path.splitext(name)[1])
-    os.close(descriptor)
-    try:
+    suffix = os.path.splitext(os.fspath(path))[1]
+    with _replaced_when_done(path, suffix) as (descriptor, temporary):
+        os.close(descriptor)
         save(temporary)
         with open(temporary, "rb") as f:
             os.fsync(f.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(temporary)
-        raise
-    _sync_directory(directory)
 
 
 def _writer_gone(pid: int) -> bool:
