@@ -20,6 +20,7 @@ from twoembed.vectors import bulk
 from twoembed.vectors.result import RawVectors
 from twoembed.vectors.rows import RowRules
 from twoembed.vectors.sources import LineTooLong, Piece, chain
+from twoembed.vectors.wanted import Wanted
 
 
 def hits(
@@ -59,16 +60,11 @@ def hits(
 
 
 class _Table:
-    """One slot per file token of interest, filled as rows are parsed."""
+    """One slot per file token of interest (`Wanted.slot_of`), filled as rows
+    are parsed."""
 
-    def __init__(self, requested: list[str], lowercase_fallback: bool, dim: int):
-        # Several words may share a slot.
-        self.slot_of: dict[bytes, int] = {}
-        for w in requested:
-            self.slot_of.setdefault(w.encode("utf-8"), len(self.slot_of))
-        if lowercase_fallback:
-            for w in requested:
-                self.slot_of.setdefault(w.lower().encode("utf-8"), len(self.slot_of))
+    def __init__(self, wanted: Wanted, dim: int):
+        self.slot_of = wanted.slot_of  # several words may share a slot
         self.matrix = np.zeros((len(self.slot_of), dim), np.float32)
         self.filled = np.zeros(len(self.slot_of), bool)
 
@@ -141,7 +137,8 @@ def read_some(
 ) -> RawVectors:
     """The rows of `requested` words, in the order asked, each once."""
     dim = rules.dim
-    table = _Table(requested, lowercase_fallback, dim)
+    wanted = Wanted(requested, lowercase_fallback)
+    table = _Table(wanted, dim)
     slot_of = table.slot_of
     # A line is looked at only if the bytes before its first space could
     # start a wanted token; tokens with spaces are matched by their prefix.
@@ -185,11 +182,10 @@ def read_some(
         except LineTooLong as error:
             batches.settle_all()
             raise error.error(rules.label, lineno) from None
-    words, lowercased = _in_asked_order(table, requested, lowercase_fallback)
-    slots = [slot for _, slot in words]
+    words, slots, lowercased = wanted.pick(table.filled)
     matrix = table.matrix
     return RawVectors(
-        [w for w, _ in words],
+        words,
         matrix if slots == list(range(len(matrix))) else matrix[slots],
         dim,
         None,
@@ -200,23 +196,3 @@ def read_some(
         sorted(rules.skipped),
     )
 
-
-def _in_asked_order(
-    table: _Table, requested: list[str], lowercase_fallback: bool
-) -> tuple[list[tuple[str, int]], list[str]]:
-    """(word, slot) of each found word, once, and the words found lowercased."""
-    slot_of, filled = table.slot_of, table.filled
-    words, lowercased, done = [], [], set()
-    for w in requested:
-        if w in done:
-            continue
-        done.add(w)
-        slot = slot_of[w.encode("utf-8")]
-        if not filled[slot] and lowercase_fallback:
-            lower = slot_of[w.lower().encode("utf-8")]
-            if filled[lower]:
-                lowercased.append(w)
-                slot = lower
-        if filled[slot]:
-            words.append((w, slot))
-    return words, lowercased
