@@ -76,8 +76,6 @@ def first_of_each(words: list[str]) -> np.ndarray | None:
     if len(set(words)) == len(words):
         return None
     first = dict(zip(reversed(words), range(len(words) - 1, -1, -1), strict=True))
-    if len(first) == len(words):
-        return None
     return np.sort(np.fromiter(first.values(), np.int64, len(first)))
 
 
