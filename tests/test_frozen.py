@@ -177,6 +177,14 @@ def test_referenced_file_that_is_not_npy_or_not_finite_is_refused(
         twoembed.build_embedding_block(vocab, str(tmp_path / "cut.npy"))
 
 
+def test_referenced_float64_values_beyond_float32_range_are_refused(tmp_path, vocab):
+    big = np.ones((7, 4))
+    big[2, 1] = 1e39  # finite in float64, inf in the float32 table
+    np.save(tmp_path / "big64.npy", big)
+    with pytest.raises(ValueError, match=r"3\.40282e\+38 \(float32\).*1e\+39"):
+        twoembed.build_embedding_block(vocab, str(tmp_path / "big64.npy"))
+
+
 def test_fortran_order_and_float16_files_fill_the_same_table(tmp_path, vocab, matrix):
     np.save(tmp_path / "f.npy", np.asfortranarray(matrix))
     model = build_model(vocab, str(tmp_path / "f.npy"))

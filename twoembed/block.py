@@ -75,7 +75,7 @@ def _referenced_rows(path: Any, vocab: Vocabulary, frozen_dtype: str) -> NpyRows
         path,
         hash_rows=True,
         words=vocab.words,
-        limit=float(np.finfo("float16").max) if frozen_dtype == "float16" else None,
+        frozen_dtype=frozen_dtype,
     )
     if rows.shape[0] != vocab.num_words or rows.shape[1] < 1:
         rows.close()

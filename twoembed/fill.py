@@ -16,6 +16,28 @@ from twoembed.vocab import Vocabulary
 _FILL_CHUNK_ROWS = 4096
 
 
+def value_limit(dtype: Any, frozen_dtype: str) -> float | None:
+    """The largest magnitude a frozen table of `frozen_dtype` holds, when
+    values of `dtype` can exceed it (float16 tops out at 65504, float32 at
+    3.4e38: a float64 1e39 would become inf); None when they cannot."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f" and dtype.itemsize > np.dtype(frozen_dtype).itemsize:
+        return float(np.finfo(frozen_dtype).max)
+    return None
+
+
+def first_bad_value(chunk: np.ndarray, limit: float | None) -> tuple[int, int] | None:
+    """(row, column) of the first NaN/inf in `chunk`, or of a value beyond
+    `limit`; None if every value is fine."""
+    bad = ~np.isfinite(chunk)
+    if limit is not None:
+        bad |= np.abs(chunk) > limit
+    if not bad.any():
+        return None
+    row, col = np.argwhere(bad)[0]
+    return int(row), int(col)
+
+
 def check_matrix(matrix: Any, vocab: Vocabulary, frozen_dtype: str) -> np.ndarray:
     """Returns the matrix as a number array, refusing bad shapes and values.
 
@@ -55,19 +77,12 @@ def check_matrix(matrix: Any, vocab: Vocabulary, frozen_dtype: str) -> np.ndarra
             "`glove_matrix` must have at least one column. Received: "
             f"glove_matrix with shape={array.shape}"
         )
-    # One chunked pass: NaN/inf, and values the frozen table's dtype cannot
-    # hold (float16 tops out at 65504, float32 at 3.4e38: a float64 1e39
-    # would become inf).
-    limit = None
-    if array.dtype.kind == "f" and array.itemsize > np.dtype(frozen_dtype).itemsize:
-        limit = float(np.finfo(frozen_dtype).max)
+    # One chunked pass: NaN/inf, and values the frozen table's dtype cannot hold.
+    limit = value_limit(array.dtype, frozen_dtype)
     for start in range(0, array.shape[0], _FILL_CHUNK_ROWS):
-        chunk = array[start : start + _FILL_CHUNK_ROWS]
-        bad = ~np.isfinite(chunk)
-        if limit is not None:
-            bad |= np.abs(chunk) > limit
-        if bad.any():
-            row, col = (int(i) for i in np.argwhere(bad)[0])
+        bad = first_bad_value(array[start : start + _FILL_CHUNK_ROWS], limit)
+        if bad is not None:
+            row, col = bad
             row += start
             received = (
                 f"Received: glove_matrix[{row}, {col}]={array[row, col]} (the "

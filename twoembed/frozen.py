@@ -63,7 +63,8 @@ class NpyRows:
     Stands in for the matrix in `fill.fill_frozen_table`: slicing reads the
     next rows from the file into a fresh array, so memory holds one chunk,
     and the page cache (not counted in the process's resident memory) the
-    rest. Values are checked finite as they are read, and, with
+    rest. Values are checked finite (and, with `frozen_dtype`, within the range
+    of a table of that dtype) as they are read, and, with
     `hash_rows=True`, hashed (SHA-256 of the rows' bytes in C order, in a
     second thread while the table is written).
 
@@ -84,7 +85,7 @@ class NpyRows:
         skip_rows: int = 0,
         hash_rows: bool = False,
         words: Any = None,
-        limit: float | None = None,
+        frozen_dtype: str | None = None,
     ):
         self.path = os.fspath(path)
         shape, dtype, fortran, offset = _npy_header(self.path)
@@ -103,7 +104,10 @@ class NpyRows:
         self.shape = (shape[0] - skip_rows, shape[1])
         self._skip = skip_rows
         self._words = words
-        self._limit = limit
+        self._frozen_dtype = frozen_dtype
+        self._limit = (
+            None if frozen_dtype is None else fill.value_limit(dtype, frozen_dtype)
+        )
         self._next = 0
         self._mapped = None
         if fortran:  # rows are strided: read them through a memory map
@@ -166,16 +170,14 @@ class NpyRows:
         ])
 
     def _check_finite(self, chunk: np.ndarray, start: int) -> None:
-        bad = ~np.isfinite(chunk)
-        if self._limit is not None:
-            bad |= np.abs(chunk) > self._limit
-        if bad.any():
-            row, col = (int(i) for i in np.argwhere(bad)[0])
+        bad = fill.first_bad_value(chunk, self._limit)
+        if bad is not None:
+            row, col = bad
             row += start
             word = "" if self._words is None else " (the vector of "
             word += "" if self._words is None else f"{self._words[row]!r})"
             need = "finite values" if self._limit is None else (
-                f"finite values up to {self._limit:g} (float16)"
+                f"finite values up to {self._limit:g} ({self._frozen_dtype})"
             )
             raise ValueError(
                 f"{self.path} must hold {need}. Received: "
