@@ -15,10 +15,11 @@ from twoembed import (
     special_token_rules,
     tokenize,
 )
+from twoembed.tokenize import graph_patterns
 
 PIECES = [
     # words, clitics, hyphens, case, non-ASCII letters and marks
-    "great", "Great", "MOVIE", "a", "It's", "don't", "WON'T", "they\u2019re",
+    "great", "Great", "MOVIE", "a", "okay", "It's", "don't", "WON'T", "they\u2019re",
     "o'neill", "well-known", "co-op's", "'s", "n't", "été", "Été", "ß", "İ",
     "e\u0301", "日本", "x\u00a0y", "naïve", "Ωmega",
     # punctuation
@@ -46,6 +47,9 @@ CONFIGS = {
         style="glove", keep=[":D", "<3"], replacements=special_token_rules()
     ),
     "glove_cased": dict(style="glove", lowercase=False),
+    # kept tokens that start like a word: no runs (see
+    # twoembed.tokenize.graph_patterns)
+    "glove_keep_word_start": dict(style="glove", keep=["ok", "it's", "..", "-)"]),
     "whitespace_rules": dict(
         style="whitespace", replacements=special_token_rules(number="<number>")
     ),
@@ -80,6 +84,35 @@ def test_text_encoder_gives_the_ids_of_tokenize_then_encode(case, batch):
     expected = vocab.encode([tokenize(t, **options) for t in batch], max_len=12)
     got = keras.ops.convert_to_numpy(encoder(np.array(batch, dtype=object)))
     np.testing.assert_array_equal(got, expected)
+
+
+def test_text_encoder_gives_the_ids_of_tokenize_for_every_pair_of_pieces(case):
+    # Every two pieces side by side, glued and with a space: where runs of
+    # tokens, clitics and kept tokens meet.
+    vocab, encoder, options = case
+    batch = [a + sep + b for a in PIECES for b in PIECES for sep in ("", " ")]
+    expected = vocab.encode([tokenize(t, **options) for t in batch], max_len=12)
+    got = keras.ops.convert_to_numpy(encoder(np.array(batch, dtype=object)))
+    pairs = zip(batch, got, expected, strict=True)
+    assert [text for text, ids, want in pairs if (ids != want).any()] == []
+
+
+def test_runs_of_single_tokens_are_one_match_and_clitics_get_a_space():
+    import tensorflow as tf
+
+    patterns = graph_patterns((":)",))
+    text = "it's a well-known movie :) yes"
+    spaced = tf.strings.regex_replace(text, patterns.tokens, "<\\0>")
+    assert spaced.numpy().decode() == "<it's> <a well-known movie ><:)> <yes>"
+    text = " it's  http://x.io/a's  a-n't "
+    split = tf.strings.regex_replace(text, patterns.clitics, " \\0")
+    assert split.numpy().decode().split() == ["it", "'s", "http://x.io/a's", "a-n't"]
+
+
+@pytest.mark.parametrize("token", ["ok", "2x", "\u00e9t\u00e9", "\u0663"])
+def test_a_kept_token_starting_like_a_word_turns_runs_off(token):
+    assert graph_patterns((token,)).runs is False
+    assert graph_patterns((":)", "<url>", "..", "-)")).runs is True
 
 
 def test_text_encoder_keeps_the_vocabulary_special_tokens_whole():

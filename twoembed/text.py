@@ -3,9 +3,12 @@
 The text is standardised by a registered `TextStandardizer` that lowercases
 and runs a list of regex rewrites (`tf.strings.regex_replace`, RE2): the
 replacement rules, then, for `style="glove"`, the patterns of
-`twoembed.tokenize.glove_patterns` (spaces around every token, then clitics
-split off) and one that turns non-ASCII whitespace into spaces. Keras'
-`TextVectorization` then splits on whitespace and looks the tokens up. It
+`twoembed.tokenize.graph_patterns` (spaces around every token, then a space
+before each clitic) and one that turns non-ASCII whitespace into spaces. Every
+rewrite copies its whole match (`\\0`), so that RE2 (TensorFlow's regex
+engine) finds each match with its DFA alone, without its slower submatch
+engines. Keras' `TextVectorization` then splits on whitespace and looks the
+tokens up. It
 gives padding id 0, OOV id 1 and the vocabulary ids from 2; a second
 registered function moves OOV up to `vocab.oov_id` and every other id down by
 one. The rewrites are stored as pattern strings in the saved config, so a
@@ -28,7 +31,7 @@ from twoembed.tokenize import (
     check_keep,
     check_replacements,
     check_style,
-    glove_patterns,
+    graph_patterns,
     tokenize,
 )
 from twoembed.vocab import Vocabulary
@@ -90,13 +93,11 @@ def _rewrites(
             ) from None
     if style == "glove":
         targets = tuple(r.target for r in rules if r.target not in keep)
-        patterns = glove_patterns(keep + targets, "re2")
-        # Whole matches only (\\0): RE2 then finds them with its DFA, without
-        # the slower submatch engine. Whitespace the split does not know
-        # (it knows ASCII's) becomes a space.
+        patterns = graph_patterns(keep + targets)
+        # Whitespace the split does not know (it knows ASCII's) becomes a space.
         rewrites.append([patterns.tokens, " \\0 "])
         rewrites.append([_OTHER_SPACE, " "])
-        rewrites.append([patterns.clitics, patterns.clitic_rewrite])
+        rewrites.append([patterns.clitics, " \\0"])
     return rewrites
 
 

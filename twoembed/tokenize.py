@@ -168,15 +168,19 @@ def _escape(token: str, engine: str) -> str:
 
 # A URL ends before closing punctuation: "(see http://x.io)." keeps
 # "http://x.io".
+_URL_START = "(?:[hH][tT][tT][pP][sS]?://|[wW][wW][wW]\\.)"
 _URL = (
-    "(?:[hH][tT][tT][pP][sS]?://|[wW][wW][wW]\\.)"
+    f"{_URL_START}"
     f"(?:{_NOT_SPACE}*[^{_SPACES}.,;:!?'\"\u2019\u201d)\\]}}>])?"
 )
 _EMAIL = r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
 _NUMBER = r"[0-9]+(?:[.,][0-9]+)+"
 _ABBREVIATION = r"(?:[A-Za-z]\.){2,}"
 _JOINER = "[\\-'\u2019]"
-_CLITIC = "[nN]['\u2019][tT]|['\u2019](?:[sS]|[rR][eE]|[vV][eE]|[lL][lL]|[dD]|[mM])"
+_APOSTROPHE = "['\u2019]"
+_ASCII_SPACE = "[ \\t\\n\\v\\f\\r]"
+_CLITIC_AFTER_APOSTROPHE = "(?:[sS]|[rR][eE]|[vV][eE]|[lL][lL]|[dD]|[mM])"
+_CLITIC = f"[nN]['\u2019][tT]|['\u2019]{_CLITIC_AFTER_APOSTROPHE}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -206,6 +210,7 @@ def glove_patterns(
     emails: bool = True,
     numbers: bool = True,
     abbreviations: bool = True,
+    runs: bool = False,
 ) -> GlovePatterns:
     """The patterns for `keep` (already validated), `engine` "re" or "re2".
 
@@ -214,10 +219,13 @@ def glove_patterns(
     each text: word characters only up to `top` (the text's largest code
     point), no URL, e-mail, number or abbreviation alternative when the text
     has no `://` or `www.`, no `@`, no digit-separator-digit, no `x.y.`. On
-    such text each variant matches exactly as the full pattern.
+    such text each variant matches exactly as the full pattern. `runs` adds
+    the run alternative of `GraphPatterns` (RE2 only: it ends at `\\z`).
     """
     word_char = _word_class(engine, top)
     word = f"{word_char}+(?:{_JOINER}{word_char}+)*"
+    item = f"{word_char}+(?:-{word_char}+)*|{_NOT_SPACE}"
+    run = f"(?:(?:{item})(?:{_ASCII_SPACE}+|\\z))+"
     kept_tokens = [_escape(k, engine) for k in sorted(keep, key=len, reverse=True)]
     kept = "|".join(kept_tokens)
     alternatives = [
@@ -226,6 +234,7 @@ def glove_patterns(
         *([_EMAIL] if emails else []),
         *([_NUMBER] if numbers else []),
         *([_ABBREVIATION] if abbreviations else []),
+        *([run] if runs else []),
         word,
         r"\.\.+",
         r"--+",
@@ -239,6 +248,67 @@ def glove_patterns(
         clitics = f" ({word})({_CLITIC}) "
         rewrite = " \\1 \\2 "
     return GlovePatterns(tokens, clitics, rewrite)
+
+
+@dataclasses.dataclass(frozen=True)
+class GraphPatterns:
+    """The GloVe-style split for RE2 as three rewrites that copy whole
+    matches (`\\0`), so that RE2 finds every match with its DFA alone.
+
+    `tokens` (rewrite `" \\0 "`) is `GlovePatterns.tokens` with one more
+    alternative before the word: a run of whitespace-separated chunks that are
+    each a single token (a word joined by hyphens only, or one character),
+    taken as one match. Each chunk ends at whitespace, and no earlier
+    alternative can match at the start of such a chunk (a URL needs `://` or
+    `www.`, an e-mail `@`, a number or an abbreviation `.` or `,`), so the
+    lexer would give the same tokens one match at a time. That holds unless a
+    kept token starts with a word character (it could be the start of such a
+    word): then there is no run alternative (`runs` is False).
+
+    `clitics` (rewrite `" \\0"`) puts a space before a clitic that ends a
+    token (`it's ` -> `it 's `). A kept token or a URL that ends in a clitic,
+    or a word whose `n't` follows a joiner, matches first, from its leading
+    space, and is left whole. Every token that holds an apostrophe was matched
+    on its own (runs hold none), so it has a space on each side.
+    """
+
+    tokens: str
+    clitics: str
+    runs: bool
+
+
+def _starts_like_a_word(token: str) -> bool:
+    return unicodedata.category(token[0])[0] in "LMN"
+
+
+@functools.cache
+def graph_patterns(keep: tuple[str, ...]) -> GraphPatterns:
+    """The RE2 rewrites for `keep` (already validated, targets included).
+
+    Example:
+
+    >>> graph_patterns((":)",)).runs, graph_patterns(("ok",)).runs
+    (True, False)
+    """
+    runs = not any(_starts_like_a_word(k) for k in keep)
+    tokens = glove_patterns(keep, "re2", runs=runs).tokens
+    # Only tokens that end in a clitic need protecting: the others never
+    # match, which keeps matches (each costs RE2 a fixed amount) few.
+    ends_in_clitic = re.compile(f"(?:{_CLITIC})$")
+    kept = [
+        _escape(k, "re2")
+        for k in sorted(keep, key=len, reverse=True)
+        if ends_in_clitic.search(k)
+    ]
+    whole = [
+        *([f" (?:{'|'.join(kept)}) "] if kept else []),
+        f" {_URL_START}[^ ]*(?:{_CLITIC}) ",
+        f" [^ ]*{_JOINER}[nN]{_APOSTROPHE}[tT] ",
+    ]
+    clitics = "|".join(
+        [*whole, f"[nN]{_APOSTROPHE}[tT] ", f"{_APOSTROPHE}{_CLITIC_AFTER_APOSTROPHE} "]
+    )
+    return GraphPatterns(tokens, clitics, runs)
 
 
 @functools.cache
