@@ -15,8 +15,9 @@ glove.6B.50d.txt) is used instead.
 
 Speed: best of `--rounds` over the whole text, side by side in one process:
 `tokenize` per line (both styles), `str.split` and `Vocabulary.encode` of the
-same tokens; then the graph encoder against `TextVectorization` with its
-default standardisation on the same batch of lines. Hold /work/bench.lock.
+same tokens; then the graph encoders against `TextVectorization` with its
+default standardisation on the same batch, for a batch of docs lines and one of
+posts, rounds interleaved. Hold /work/bench.lock.
 
     python benchmarks/bench_tokenize.py
 """
@@ -157,7 +158,6 @@ def speed(rounds: int, batch: int) -> None:
     for name, s in seconds.items():
         print(f"| {name} | {n / s / 1e6:.2f} | {s / encode:.2f}x |")
 
-    texts = tf.constant(np.array(lines[:batch], dtype=object))
     glove = twoembed.build_text_encoder(vocab, max_len=64, keep=KEEP)
     spaces = twoembed.build_text_encoder(vocab, max_len=64, style="whitespace")
     default = keras.layers.TextVectorization(
@@ -165,18 +165,58 @@ def speed(rounds: int, batch: int) -> None:
     )
     graph = {
         "build_text_encoder(style='glove')": tf.function(glove),
+        "glove, one RE2 match per token (before 0.2's runs)": tf.function(
+            one_match_per_token(vocab)
+        ),
         "build_text_encoder(style='whitespace')": tf.function(spaces),
         "TextVectorization(default standardize)": tf.function(default),
     }
-    for fn in graph.values():
-        fn(texts)
-    seconds = {name: best(lambda f=fn: f(texts), rounds) for name, fn in graph.items()}
-    base = seconds["TextVectorization(default standardize)"]
-    print(f"\n== Graph: a batch of {texts.shape[0]} lines, best of {rounds}")
-    print("| run | ms per batch | / TextVectorization default |")
-    print("|---|---|---|")
-    for name, s in seconds.items():
-        print(f"| {name} | {s * 1e3:.1f} | {s / base:.2f}x |")
+    batches = {"docs": lines[:batch], "posts": posts(batch, seed=1)}
+    for label, texts in batches.items():
+        texts = tf.constant(np.array(texts, dtype=object))
+        for fn in graph.values():
+            fn(texts)
+        # Interleaved: each round times every encoder once; best of the rounds.
+        times = {name: [] for name in graph}
+        for _ in range(rounds):
+            for name, fn in graph.items():
+                times[name].append(best(lambda f=fn, t=texts: f(t), 1))
+        seconds = {name: min(t) for name, t in times.items()}
+        base = seconds["TextVectorization(default standardize)"]
+        size = texts.shape[0]
+        print(f"\n== Graph: a batch of {size} {label} lines, best of {rounds}")
+        print("| run | ms per batch | / TextVectorization default |")
+        print("|---|---|---|")
+        for name, s in seconds.items():
+            print(f"| {name} | {s * 1e3:.1f} | {s / base:.2f}x |")
+
+
+def one_match_per_token(vocab):
+    """The glove encoder as it was: a match per token, clitics by submatch."""
+    import importlib
+
+    import keras
+
+    from twoembed.text import _OTHER_SPACE, TextStandardizer, remap_lookup_ids
+
+    tokenize_module = importlib.import_module("twoembed.tokenize")
+    keep = tuple(dict.fromkeys([*KEEP, *vocab.special_tokens]))
+    patterns = tokenize_module.glove_patterns(keep, "re2")
+    rewrites = [
+        [patterns.tokens, " \\0 "],
+        [_OTHER_SPACE, " "],
+        [patterns.clitics, patterns.clitic_rewrite],
+    ]
+    inputs = keras.Input(shape=(), dtype="string")
+    lookup = keras.layers.TextVectorization(
+        standardize=TextStandardizer(True, rewrites),
+        output_sequence_length=64,
+        vocabulary=[*vocab.words, *vocab.special_tokens],
+    )(inputs)
+    ids = keras.layers.Lambda(remap_lookup_ids, arguments={"oov_id": vocab.oov_id})(
+        lookup
+    )
+    return keras.Model(inputs, ids)
 
 
 def main() -> None:

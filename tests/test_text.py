@@ -115,6 +115,42 @@ def test_a_kept_token_starting_like_a_word_turns_runs_off(token):
     assert graph_patterns((":)", "<url>", "..", "-)")).runs is True
 
 
+def test_a_batch_is_cut_back_into_its_texts_empty_ones_included():
+    vocab = Vocabulary(["a", "b", "!"])
+    encoder = build_text_encoder(vocab, max_len=3)
+    ids = encoder(np.array(["", "a!", " ", "b a", ""], dtype=object))
+    a, b, bang = (vocab.id_of(t) for t in "ab!")
+    expected = [[0, 0, 0], [a, bang, 0], [0, 0, 0], [b, a, 0], [0, 0, 0]]
+    assert keras.ops.convert_to_numpy(ids).tolist() == expected
+    empty = keras.ops.convert_to_numpy(encoder(np.array([], dtype=object)))
+    assert empty.shape == (0, 3)
+
+
+@pytest.mark.parametrize("raw", [b"a \xff b", b"a\xffb", b"\xff"])
+def test_a_text_holding_the_joining_byte_is_tokenised_on_its_own(raw):
+    # Raw bytes, not UTF-8: the byte that joins a batch stands alone in them,
+    # so the batch goes text by text and no text takes another's tokens.
+    vocab = Vocabulary(["a", "b"])
+    encoder = build_text_encoder(vocab, max_len=4)
+    alone = keras.ops.convert_to_numpy(encoder(np.array([raw], dtype=object)))
+    ids = keras.ops.convert_to_numpy(encoder(np.array([b"b", raw, b"a"], dtype=object)))
+    assert ids.tolist() == [[vocab.id_of("b"), 0, 0, 0], alone[0].tolist(),
+                            [vocab.id_of("a"), 0, 0, 0]]
+    expected = {b"a \xff b": ["a", None, "b"], b"a\xffb": ["a", None, "b"],
+                b"\xff": [None]}[raw]
+    want = [vocab.oov_id if t is None else vocab.id_of(t) for t in expected]
+    assert alone[0].tolist() == want + [0] * (4 - len(want))
+
+
+def test_bytes_glued_to_the_joining_byte_stay_in_their_text():
+    vocab = Vocabulary(["a"])
+    encoder = build_text_encoder(vocab, max_len=2)
+    ids = encoder(np.array([b"\xff\xff", b"a"], dtype=object))
+    assert keras.ops.convert_to_numpy(ids).tolist() == [
+        [vocab.oov_id, 0], [vocab.id_of("a"), 0]
+    ]
+
+
 def test_text_encoder_keeps_the_vocabulary_special_tokens_whole():
     vocab = Vocabulary(["great", "!"], [":)", "<url>"])
     encoder = build_text_encoder(vocab, max_len=5)

@@ -1,18 +1,25 @@
 """Raw strings in the model: `tokenize` as TensorFlow string ops, then ids.
 
-The text is standardised by a registered `TextStandardizer` that lowercases
-and runs a list of regex rewrites (`tf.strings.regex_replace`, RE2): the
-replacement rules, then, for `style="glove"`, the patterns of
-`twoembed.tokenize.graph_patterns` (spaces around every token, then a space
-before each clitic) and one that turns non-ASCII whitespace into spaces. Every
-rewrite copies its whole match (`\\0`), so that RE2 (TensorFlow's regex
-engine) finds each match with its DFA alone, without its slower submatch
-engines. Keras' `TextVectorization` then splits on whitespace and looks the
-tokens up. It
-gives padding id 0, OOV id 1 and the vocabulary ids from 2; a second
-registered function moves OOV up to `vocab.oov_id` and every other id down by
-one. The rewrites are stored as pattern strings in the saved config, so a
-reloaded model splits as the saving one did.
+For `style="glove"`, a registered `TextSplitter` (`TextVectorization`'s
+`split`) runs `tokenize`'s rules with `tf.strings.regex_replace` (RE2) on
+each text, then tokenises the whole batch as one string, joined by a byte no
+UTF-8 text holds: RE2 costs a fixed amount per call on each string and per
+match, so one string and few matches is what makes it fast. The rewrites of
+`twoembed.tokenize.graph_patterns` put spaces around every token (a run of
+single tokens is one match), turn non-ASCII whitespace into spaces and put a
+space before each clitic; each copies its whole match (`\\0`), so that RE2
+finds every match with its DFA alone, without its slower submatch engines.
+The batch is then split on whitespace and cut back into texts at the joining
+byte. A batch where a text holds that byte alone (raw bytes, not UTF-8 text)
+is tokenised text by text, with the same rewrites.
+
+For `style="whitespace"`, a registered `TextStandardizer` lowercases and runs
+the rules, and `TextVectorization` splits on whitespace.
+
+`TextVectorization` then looks the tokens up. It gives padding id 0, OOV id 1
+and the vocabulary ids from 2; a registered function moves OOV up to
+`vocab.oov_id` and every other id down by one. The patterns are stored as
+strings in the saved config, so a reloaded model splits as the saving one did.
 """
 
 from __future__ import annotations
@@ -36,7 +43,12 @@ from twoembed.tokenize import (
 )
 from twoembed.vocab import Vocabulary
 
-__all__ = ["TextStandardizer", "build_text_encoder", "remap_lookup_ids"]
+__all__ = [
+    "TextSplitter",
+    "TextStandardizer",
+    "build_text_encoder",
+    "remap_lookup_ids",
+]
 
 _OTHER_SPACE = "[" + "".join(c for c in _SPACES if c not in " \t\n\v\f\r") + "]"
 # Tokens TextVectorization reserves for padding and OOV.
@@ -76,10 +88,8 @@ class TextStandardizer:
         return cls(**config)
 
 
-def _rewrites(
-    style: str, keep: tuple[str, ...], rules: tuple[Replacement, ...]
-) -> list[list[str]]:
-    """The rewrites that make `tokenize`'s tokens whitespace-separated."""
+def _check_rules(rules: tuple[Replacement, ...]) -> list[list[str]]:
+    """The rules as `[pattern, rewrite]`, refusing those RE2 cannot compile."""
     import tensorflow as tf
 
     rewrites = [[rule.pattern, rule.rewrite] for rule in rules]
@@ -91,14 +101,90 @@ def _rewrites(
                 f"Replacement pattern {pattern!r} does not compile in TensorFlow's "
                 f"regex engine (RE2): {error.message}"
             ) from None
-    if style == "glove":
-        targets = tuple(r.target for r in rules if r.target not in keep)
-        patterns = graph_patterns(keep + targets)
-        # Whitespace the split does not know (it knows ASCII's) becomes a space.
-        rewrites.append([patterns.tokens, " \\0 "])
-        rewrites.append([_OTHER_SPACE, " "])
-        rewrites.append([patterns.clitics, " \\0"])
     return rewrites
+
+
+# Joins the texts of a batch: never valid UTF-8, so no pattern matches it.
+_JOIN = b"\xff"
+
+
+@keras.saving.register_keras_serializable(package="twoembed")
+class TextSplitter:
+    """`TextVectorization`'s `split` for `style="glove"`, a batch at a time.
+
+    Lowercases ASCII letters (if asked), applies each rule `[pattern,
+    rewrite]` to each text, then tokenises the batch as one string with the
+    `tokens` and `clitics` rewrites of `twoembed.tokenize.graph_patterns`.
+    Registered, so it reloads in safe mode.
+
+    Example:
+
+    >>> from twoembed.tokenize import graph_patterns
+    >>> patterns = graph_patterns(())
+    >>> split = TextSplitter(True, [], patterns.tokens, patterns.clitics)
+    >>> split(["It's 3.5!", "Fine"]).to_list()
+    [[b'it', b"'s", b'3.5', b'!'], [b'fine']]
+    """
+
+    def __init__(
+        self, lowercase: bool, rules: Sequence[Sequence[str]], tokens: str, clitics: str
+    ):
+        self.lowercase = bool(lowercase)
+        self.rules = [[str(p), str(r)] for p, r in rules]
+        self.tokens = str(tokens)
+        self.clitics = str(clitics)
+
+    def _spaced(self, text: Any) -> Any:
+        """`text` with its tokens whitespace-separated."""
+        import tensorflow as tf
+
+        text = tf.strings.regex_replace(text, self.tokens, " \\0 ")
+        text = tf.strings.regex_replace(text, _OTHER_SPACE, " ")
+        return tf.strings.regex_replace(text, self.clitics, " \\0")
+
+    def __call__(self, text: Any) -> Any:
+        import tensorflow as tf
+
+        text = tf.convert_to_tensor(text, dtype=tf.string)
+        if self.lowercase and self.rules:  # `tokenize` lowercases before the rules
+            text = tf.strings.lower(text)
+        for pattern, rewrite in self.rules:
+            text = tf.strings.regex_replace(text, pattern, rewrite)
+        lower = self.lowercase and not self.rules
+        joined = tf.strings.reduce_join(text, separator=b" " + _JOIN + b" ")
+        tokens = tf.strings.split(
+            self._spaced(tf.strings.lower(joined) if lower else joined)
+        )
+        # The rewrites only add spaces, so each joining byte is still a token of
+        # its own; a text holding that byte alone makes one more.
+        is_join = tf.equal(tokens, _JOIN)
+        at = tf.where(is_join)[:, 0]
+        joins = tf.size(at, out_type=tf.int64)
+        texts = tf.shape(text, out_type=tf.int64)[0]
+
+        def from_the_batch() -> Any:
+            ends = at - tf.range(joins)  # tokens of the texts before each join
+            splits = tf.concat([[0], ends, [tf.size(tokens, tf.int64) - joins]], 0)
+            values = tf.boolean_mask(tokens, tf.logical_not(is_join))
+            return tf.RaggedTensor.from_row_splits(values, splits, validate=False)
+
+        def text_by_text() -> Any:
+            spaced = self._spaced(tf.strings.lower(text) if lower else text)
+            return tf.strings.split(spaced).with_row_splits_dtype(tf.int64)
+
+        return tf.cond(tf.equal(joins, texts - 1), from_the_batch, text_by_text)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "lowercase": self.lowercase,
+            "rules": self.rules,
+            "tokens": self.tokens,
+            "clitics": self.clitics,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> TextSplitter:
+        return cls(**config)
 
 
 @keras.saving.register_keras_serializable(package="twoembed")
@@ -167,7 +253,16 @@ def build_text_encoder(
             f"TextVectorization reserves {reserved!r} for padding and OOV; a "
             "vocabulary for raw text cannot hold them as tokens."
         )
-    rewrites = _rewrites(style, keep, rules)
+    rewrites = _check_rules(rules)
+    if style == "glove":
+        targets = tuple(r.target for r in rules if r.target not in keep)
+        patterns = graph_patterns(keep + targets)
+        standardize = None
+        split: Any = TextSplitter(
+            lowercase, rewrites, patterns.tokens, patterns.clitics
+        )
+    else:
+        standardize, split = TextStandardizer(lowercase, rewrites), "whitespace"
     def reachable(token: str) -> bool:  # a clitic such as 's only follows a word
         options = (lowercase, style, keep, rules)
         return tokenize(token, *options) == [token] or (
@@ -184,8 +279,8 @@ def build_text_encoder(
         )
     inputs = keras.Input(shape=(), dtype="string", name=f"{name}_text")
     lookup = keras.layers.TextVectorization(
-        standardize=TextStandardizer(lowercase, rewrites),
-        split="whitespace",
+        standardize=standardize,
+        split=split,
         output_mode="int",
         output_sequence_length=max_len,
         vocabulary=tokens,
