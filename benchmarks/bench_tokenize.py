@@ -165,7 +165,7 @@ def speed(rounds: int, batch: int) -> None:
     )
     graph = {
         "build_text_encoder(style='glove')": tf.function(glove),
-        "glove, one RE2 match per token (before 0.2's runs)": tf.function(
+        "glove, one RE2 match per token (previous rewrites)": tf.function(
             one_match_per_token(vocab)
         ),
         "build_text_encoder(style='whitespace')": tf.function(spaces),

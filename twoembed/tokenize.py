@@ -224,7 +224,7 @@ def glove_patterns(
     """
     word_char = _word_class(engine, top)
     word = f"{word_char}+(?:{_JOINER}{word_char}+)*"
-    item = f"{word_char}+(?:-{word_char}+)*|{_NOT_SPACE}"
+    item = f"{word}|{_NOT_SPACE}"
     run = f"(?:(?:{item})(?:{_ASCII_SPACE}+|\\z))+"
     kept_tokens = [_escape(k, engine) for k in sorted(keep, key=len, reverse=True)]
     kept = "|".join(kept_tokens)
@@ -257,19 +257,20 @@ class GraphPatterns:
 
     `tokens` (rewrite `" \\0 "`) is `GlovePatterns.tokens` with one more
     alternative before the word: a run of whitespace-separated chunks that are
-    each a single token (a word joined by hyphens only, or one character),
-    taken as one match. Each chunk ends at whitespace, and no earlier
-    alternative can match at the start of such a chunk (a URL needs `://` or
-    `www.`, an e-mail `@`, a number or an abbreviation `.` or `,`), so the
-    lexer would give the same tokens one match at a time. That holds unless a
-    kept token starts with a word character (it could be the start of such a
-    word): then there is no run alternative (`runs` is False).
+    each a single token (a word, or one character), taken as one match. Each
+    chunk ends at whitespace, and no earlier alternative can match at the
+    start of such a chunk (a URL needs `://` or `www.`, an e-mail `@`, a
+    number or an abbreviation `.` or `,`), so the lexer would give the same
+    tokens one match at a time. That holds unless a kept token starts with a
+    word character (it could be the start of such a word): then there is no
+    run alternative (`runs` is False).
 
     `clitics` (rewrite `" \\0"`) puts a space before a clitic that ends a
-    token (`it's ` -> `it 's `). A kept token or a URL that ends in a clitic,
-    or a word whose `n't` follows a joiner, matches first, from its leading
-    space, and is left whole. Every token that holds an apostrophe was matched
-    on its own (runs hold none), so it has a space on each side.
+    token (`it's ` -> `it 's `), and consumes the whitespace after it. A kept
+    token or a URL that ends in a clitic matches first, from the space in front
+    of it (it was matched on its own, so it has one), and is left whole, as is
+    a word whose `n't` follows a joiner (matched from its first character,
+    since a run may have given it no space of its own).
     """
 
     tokens: str
@@ -300,13 +301,19 @@ def graph_patterns(keep: tuple[str, ...]) -> GraphPatterns:
         for k in sorted(keep, key=len, reverse=True)
         if ends_in_clitic.search(k)
     ]
+    end = _ASCII_SPACE  # all whitespace is ASCII by then
     whole = [
         *([f" (?:{'|'.join(kept)}) "] if kept else []),
         f" {_URL_START}[^ ]*(?:{_CLITIC}) ",
-        f" [^ ]*{_JOINER}[nN]{_APOSTROPHE}[tT] ",
+        # From the token's first character, the leftmost place it can match.
+        f"[^ \\t\\n\\v\\f\\r]*{_JOINER}[nN]{_APOSTROPHE}[tT]{end}",
     ]
     clitics = "|".join(
-        [*whole, f"[nN]{_APOSTROPHE}[tT] ", f"{_APOSTROPHE}{_CLITIC_AFTER_APOSTROPHE} "]
+        [
+            *whole,
+            f"[nN]{_APOSTROPHE}[tT]{end}",
+            f"{_APOSTROPHE}{_CLITIC_AFTER_APOSTROPHE}{end}",
+        ]
     )
     return GraphPatterns(tokens, clitics, runs)
 
