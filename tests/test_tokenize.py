@@ -136,6 +136,10 @@ def test_keep_refuses_empty_or_spaced_entries(entry):
 def test_keep_refuses_non_strings():
     with pytest.raises(TypeError, match=r"keep\[0\]=3"):
         tokenize("x", keep=[3])
+    with pytest.raises(TypeError, match=r"keep\[1\]=\[':\)'\] of type list"):
+        tokenize("x", keep=(":(", [":)"]))  # unhashable, so not from the cache
+    with pytest.raises(ValueError, match=r"keep\[0\]=' '"):
+        tokenize("x", keep=(" ",))
     with pytest.raises(TypeError, match="single string"):
         tokenize("x", keep=":)")
 

@@ -18,7 +18,7 @@ import functools
 import re
 import string
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 __all__ = ["STYLES", "Replacement", "special_token_rules", "split_gain", "tokenize"]
 
@@ -321,13 +321,25 @@ def graph_patterns(keep: tuple[str, ...]) -> GraphPatterns:
 @functools.cache
 def _compiled(
     keep: tuple[str, ...], top: int, *variant: bool
-) -> tuple[re.Pattern, re.Pattern, str]:
+) -> tuple[re.Pattern, re.Pattern, Callable[[re.Match], str]]:
     patterns = glove_patterns(keep, "re", top, *variant)
     return (
         re.compile(patterns.tokens),
         re.compile(patterns.clitics),
-        patterns.clitic_rewrite,
+        _clitic_space if keep else _clitic_space_no_kept,
     )
+
+
+# `patterns.clitic_rewrite` as functions: Python 3.11's `re` expands a
+# template match by match in Python, which took a third of `tokenize`'s time.
+def _clitic_space(match: re.Match) -> str:
+    kept, word, clitic = match.groups("")
+    return f" {kept}{word} {clitic} "
+
+
+def _clitic_space_no_kept(match: re.Match) -> str:
+    word, clitic = match.groups()
+    return f" {word} {clitic} "
 
 
 def check_style(style: object) -> str:
@@ -340,6 +352,20 @@ def check_keep(keep: Iterable[str] | None) -> tuple[str, ...]:
     """`keep` as a tuple of distinct tokens, refusing empty or spaced ones."""
     if keep is None:
         return ()
+    if isinstance(keep, (list, tuple)):
+        try:  # `tokenize` runs once per text: check a keep list once
+            return _checked_keep(tuple(keep))
+        except TypeError:  # an unhashable entry, or a refused one: say which
+            pass
+    return _check_keep(keep)
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_keep(keep: tuple[str, ...]) -> tuple[str, ...]:
+    return _check_keep(keep)
+
+
+def _check_keep(keep: Iterable[str]) -> tuple[str, ...]:
     if isinstance(keep, (str, bytes)):
         raise TypeError(
             f"`keep` must be a sequence of strings, not a single string. "
