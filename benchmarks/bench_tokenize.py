@@ -19,7 +19,7 @@ same tokens; then the graph encoders against `TextVectorization` with its
 default standardisation on the same batch, for a batch of docs lines and one of
 posts, rounds interleaved. Hold /work/bench.lock.
 
-    python benchmarks/bench_tokenize.py
+    python benchmarks/bench_tokenize.py [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -128,7 +128,22 @@ def best(fn, rounds: int) -> float:
     return min(times)
 
 
-def speed(rounds: int, batch: int) -> None:
+def baseline_tokenize(directory: str):
+    """`tokenize` of an older twoembed unpacked in `directory` (it needs only
+    the standard library), e.g. `git archive REV twoembed | tar -x -C DIR`."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(directory) / "twoembed" / "tokenize.py"
+    spec = importlib.util.spec_from_file_location("baseline_tokenize", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module.tokenize
+
+
+def speed(rounds: int, batch: int, baseline: str | None = None) -> None:
     import keras
     import tensorflow as tf
 
@@ -151,7 +166,19 @@ def speed(rounds: int, batch: int) -> None:
         "str.split": lambda: [line.split() for line in lines],
         "Vocabulary.encode (same tokens)": lambda: vocab.encode(tokens),
     }
-    seconds = {name: best(fn, rounds) for name, fn in runs.items()}
+    if baseline:
+        old = baseline_tokenize(baseline)
+        assert [old(line, keep=KEEP) for line in lines] == tokens
+        runs["baseline tokenize(style='glove', keep=...)"] = lambda: [
+            old(line, keep=KEEP) for line in lines
+        ]
+        runs["baseline tokenize(style='glove')"] = lambda: [old(line) for line in lines]
+    # Interleaved: each round times every run once; best of the rounds.
+    times = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, fn in runs.items():
+            times[name].append(best(fn, 1))
+    seconds = {name: min(t) for name, t in times.items()}
     encode = seconds["Vocabulary.encode (same tokens)"]
     print("| run | M tokens/s | time / Vocabulary.encode |")
     print("|---|---|---|")
@@ -225,10 +252,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=4096)
     parser.add_argument("--vectors", help="a real vector file for the coverage")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument(
+        "--baseline", help="a directory holding an older twoembed/ to time beside"
+    )
     args = parser.parse_args()
     coverage(args.vectors)
     if not args.skip_speed:
-        speed(args.rounds, args.batch)
+        speed(args.rounds, args.batch, args.baseline)
 
 
 if __name__ == "__main__":
