@@ -201,8 +201,8 @@ def speed(rounds: int, batch: int, baseline: str | None = None) -> None:
     batches = {"docs": lines[:batch], "posts": posts(batch, seed=1)}
     for label, texts in batches.items():
         texts = tf.constant(np.array(texts, dtype=object))
-        for fn in graph.values():
-            fn(texts)
+        ids = [fn(texts).numpy() for fn in graph.values()]
+        assert (ids[0] == ids[1]).all(), "the two glove encoders disagree"
         # Interleaved: each round times every encoder once; best of the rounds.
         times = {name: [] for name in graph}
         for _ in range(rounds):

@@ -110,6 +110,28 @@ def test_runs_of_single_tokens_are_one_match_and_clitics_get_a_space():
     assert split.numpy().decode().split() == expected
 
 
+def test_runs_give_python_the_same_tokens_as_one_match_each():
+    import re
+
+    from twoembed.tokenize import glove_patterns
+
+    keep = (":)", "<3")
+    one_each = re.compile(glove_patterns(keep, "re").tokens)
+    runs = re.compile(glove_patterns(keep, "re", runs=True).tokens)
+    texts = [a + sep + b for a in PIECES for b in PIECES for sep in ("", " ", "\t")]
+    assert [" ".join(runs.findall(t)).split() for t in texts] == [
+        one_each.findall(t) for t in texts
+    ]
+
+
+def test_the_splitter_takes_a_single_text_too():
+    from twoembed.text import TextSplitter
+
+    patterns = graph_patterns(())
+    split = TextSplitter(True, [], patterns.tokens, patterns.clitics)
+    assert split("It's fine.").numpy().tolist() == [b"it", b"'s", b"fine", b"."]
+
+
 @pytest.mark.parametrize("token", ["ok", "2x", "\u00e9t\u00e9", "\u0663"])
 def test_a_kept_token_starting_like_a_word_turns_runs_off(token):
     assert graph_patterns((token,)).runs is False

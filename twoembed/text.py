@@ -10,8 +10,9 @@ single tokens is one match), turn non-ASCII whitespace into spaces and put a
 space before each clitic; each copies its whole match (`\\0`), so that RE2
 finds every match with its DFA alone, without its slower submatch engines.
 The batch is then split on whitespace and cut back into texts at the joining
-byte. A batch where a text holds that byte alone (raw bytes, not UTF-8 text)
-is tokenised text by text, with the same rewrites.
+byte. A batch where the rewrites leave that byte as a token of its own inside
+a text (raw bytes, not UTF-8 text) is tokenised text by text, with the same
+rewrites.
 
 For `style="whitespace"`, a registered `TextStandardizer` lowercases and runs
 the rules, and `TextVectorization` splits on whitespace.
@@ -112,10 +113,10 @@ _JOIN = b"\xff"
 class TextSplitter:
     """`TextVectorization`'s `split` for `style="glove"`, a batch at a time.
 
-    Lowercases ASCII letters (if asked), applies each rule `[pattern,
-    rewrite]` to each text, then tokenises the batch as one string with the
-    `tokens` and `clitics` rewrites of `twoembed.tokenize.graph_patterns`.
-    Registered, so it reloads in safe mode.
+    Lowercases ASCII letters (if asked), applies each `[pattern, rewrite]` of
+    the replacement rules to each text, then tokenises the batch as one string
+    with the `tokens` and `clitics` rewrites of
+    `twoembed.tokenize.graph_patterns`. Registered, so it reloads in safe mode.
 
     Example:
 
@@ -127,10 +128,14 @@ class TextSplitter:
     """
 
     def __init__(
-        self, lowercase: bool, rules: Sequence[Sequence[str]], tokens: str, clitics: str
+        self,
+        lowercase: bool,
+        rewrites: Sequence[Sequence[str]],
+        tokens: str,
+        clitics: str,
     ):
         self.lowercase = bool(lowercase)
-        self.rules = [[str(p), str(r)] for p, r in rules]
+        self.rewrites = [[str(p), str(r)] for p, r in rewrites]
         self.tokens = str(tokens)
         self.clitics = str(clitics)
 
@@ -146,17 +151,19 @@ class TextSplitter:
         import tensorflow as tf
 
         text = tf.convert_to_tensor(text, dtype=tf.string)
-        if self.lowercase and self.rules:  # `tokenize` lowercases before the rules
+        if text.shape.rank == 0:  # one text: its tokens, as `tf.strings.split`
+            return self(text[None])[0]
+        if self.lowercase and self.rewrites:  # `tokenize` lowercases first
             text = tf.strings.lower(text)
-        for pattern, rewrite in self.rules:
+        for pattern, rewrite in self.rewrites:
             text = tf.strings.regex_replace(text, pattern, rewrite)
-        lower = self.lowercase and not self.rules
+        lower_later = self.lowercase and not self.rewrites  # once, on the batch
         joined = tf.strings.reduce_join(text, separator=b" " + _JOIN + b" ")
         tokens = tf.strings.split(
-            self._spaced(tf.strings.lower(joined) if lower else joined)
+            self._spaced(tf.strings.lower(joined) if lower_later else joined)
         )
         # The rewrites only add spaces, so each joining byte is still a token of
-        # its own; a text holding that byte alone makes one more.
+        # its own; a text whose bytes leave one as a token makes one more.
         is_join = tf.equal(tokens, _JOIN)
         at = tf.where(is_join)[:, 0]
         joins = tf.size(at, out_type=tf.int64)
@@ -169,7 +176,7 @@ class TextSplitter:
             return tf.RaggedTensor.from_row_splits(values, splits, validate=False)
 
         def text_by_text() -> Any:
-            spaced = self._spaced(tf.strings.lower(text) if lower else text)
+            spaced = self._spaced(tf.strings.lower(text) if lower_later else text)
             return tf.strings.split(spaced).with_row_splits_dtype(tf.int64)
 
         return tf.cond(tf.equal(joins, texts - 1), from_the_batch, text_by_text)
@@ -177,7 +184,7 @@ class TextSplitter:
     def get_config(self) -> dict[str, Any]:
         return {
             "lowercase": self.lowercase,
-            "rules": self.rules,
+            "rewrites": self.rewrites,
             "tokens": self.tokens,
             "clitics": self.clitics,
         }
@@ -263,6 +270,7 @@ def build_text_encoder(
         )
     else:
         standardize, split = TextStandardizer(lowercase, rewrites), "whitespace"
+
     def reachable(token: str) -> bool:  # a clitic such as 's only follows a word
         options = (lowercase, style, keep, rules)
         return tokenize(token, *options) == [token] or (

@@ -220,12 +220,13 @@ def glove_patterns(
     point), no URL, e-mail, number or abbreviation alternative when the text
     has no `://` or `www.`, no `@`, no digit-separator-digit, no `x.y.`. On
     such text each variant matches exactly as the full pattern. `runs` adds
-    the run alternative of `GraphPatterns` (RE2 only: it ends at `\\z`).
+    the run alternative of `GraphPatterns`.
     """
     word_char = _word_class(engine, top)
     word = f"{word_char}+(?:{_JOINER}{word_char}+)*"
-    item = f"{word}|{_NOT_SPACE}"
-    run = f"(?:(?:{item})(?:{_ASCII_SPACE}+|\\z))+"
+    if runs:  # chunks that are one token each, up to ASCII whitespace or the end
+        end = "\\z" if engine == "re2" else "\\Z"
+        run = f"(?:(?:{word}|{_NOT_SPACE})(?:{_ASCII_SPACE}+|{end}))+"
     kept_tokens = [_escape(k, engine) for k in sorted(keep, key=len, reverse=True)]
     kept = "|".join(kept_tokens)
     alternatives = [
@@ -252,13 +253,15 @@ def glove_patterns(
 
 @dataclasses.dataclass(frozen=True)
 class GraphPatterns:
-    """The GloVe-style split for RE2 as three rewrites that copy whole
-    matches (`\\0`), so that RE2 finds every match with its DFA alone.
+    """The GloVe-style split for RE2 as two rewrites that copy whole matches
+    (`\\0`), so that RE2 finds every match with its DFA alone; between them,
+    `build_text_encoder` turns non-ASCII whitespace into spaces.
 
     `tokens` (rewrite `" \\0 "`) is `GlovePatterns.tokens` with one more
     alternative before the word: a run of whitespace-separated chunks that are
     each a single token (a word, or one character), taken as one match. Each
-    chunk ends at whitespace, and no earlier alternative can match at the
+    chunk ends at ASCII whitespace or at the end of the text, and no earlier
+    alternative can match at the
     start of such a chunk (a URL needs `://` or `www.`, an e-mail `@`, a
     number or an abbreviation `.` or `,`), so the lexer would give the same
     tokens one match at a time. That holds unless a kept token starts with a
