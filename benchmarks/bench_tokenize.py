@@ -220,19 +220,17 @@ def speed(rounds: int, batch: int, baseline: str | None = None) -> None:
 
 def one_match_per_token(vocab):
     """The glove encoder as it was: a match per token, clitics by submatch."""
-    import importlib
-
     import keras
 
-    from twoembed.text import _OTHER_SPACE, TextStandardizer, remap_lookup_ids
+    from twoembed.patterns import _OTHER_SPACE, glove_patterns
+    from twoembed.text import TextStandardizer, remap_lookup_ids
 
-    tokenize_module = importlib.import_module("twoembed.tokenize")
     keep = tuple(dict.fromkeys([*KEEP, *vocab.special_tokens]))
-    patterns = tokenize_module.glove_patterns(keep, "re2")
+    patterns = glove_patterns(keep, "re2")
     rewrites = [
         [patterns.tokens, " \\0 "],
         [_OTHER_SPACE, " "],
-        [patterns.clitics, patterns.clitic_rewrite],
+        [patterns.clitics, " \\1\\2 \\3 "],  # groups: kept token, word, clitic
     ]
     inputs = keras.Input(shape=(), dtype="string")
     lookup = keras.layers.TextVectorization(

@@ -19,6 +19,26 @@ import numpy as np
 
 import twoembed  # registers the block's functions: all a saved model needs
 
+# Text pieces where the tokeniser's rules meet: the text encoder's tests glue
+# them together (and the patterns' tests in pairs).
+PIECES = [
+    # words, clitics, hyphens, case, non-ASCII letters and marks
+    "great", "Great", "MOVIE", "a", "okay", "It's", "don't", "WON'T", "they\u2019re",
+    "o'neill", "well-known", "co-op's", "a-n't", "'s", "n't", "été", "Été", "ß", "İ",
+    "e\u0301", "日本", "x\u00a0y", "naïve", "Ωmega",
+    # punctuation
+    ".", ",", "!", "?", '"', "(", ")", "'", "\u2019", "-", "--", "...", ";", "_",
+    # numbers
+    "3.5", "1,000", "42", "3rd", "mp3", "٣",
+    # URLs, addresses, mentions
+    "http://x.io/a?b=1", "https://T.co/AbC)", "www.y.com.", "ann@mail.com",
+    "@Ann", "U.S.",
+    # emoticons and special tokens
+    ":)", ":-(", "<3", "<url>", "<URL>", "<user>", "<num>", ":D",
+    # whitespace, ASCII and not
+    " ", "  ", "\t", "\n", "\u00a0", "\u2003", "\u3000",
+]
+
 WORDS = ["the", "cat", "sat", "on", "mat", "dog"]
 SPECIALS = ["<url>", "<user>", "<num>"]
 DIM = 4

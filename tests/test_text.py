@@ -5,6 +5,7 @@ import textwrap
 import keras
 import numpy as np
 import pytest
+from helpers import PIECES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,25 +16,8 @@ from twoembed import (
     special_token_rules,
     tokenize,
 )
-from twoembed.tokenize import graph_patterns
+from twoembed.patterns import graph_patterns
 
-PIECES = [
-    # words, clitics, hyphens, case, non-ASCII letters and marks
-    "great", "Great", "MOVIE", "a", "okay", "It's", "don't", "WON'T", "they\u2019re",
-    "o'neill", "well-known", "co-op's", "a-n't", "'s", "n't", "été", "Été", "ß", "İ",
-    "e\u0301", "日本", "x\u00a0y", "naïve", "Ωmega",
-    # punctuation
-    ".", ",", "!", "?", '"', "(", ")", "'", "\u2019", "-", "--", "...", ";", "_",
-    # numbers
-    "3.5", "1,000", "42", "3rd", "mp3", "٣",
-    # URLs, addresses, mentions
-    "http://x.io/a?b=1", "https://T.co/AbC)", "www.y.com.", "ann@mail.com",
-    "@Ann", "U.S.",
-    # emoticons and special tokens
-    ":)", ":-(", "<3", "<url>", "<URL>", "<user>", "<num>", ":D",
-    # whitespace, ASCII and not
-    " ", "  ", "\t", "\n", "\u00a0", "\u2003", "\u3000",
-]
 pieces = st.one_of(
     st.sampled_from(PIECES),
     st.text(st.characters(exclude_categories=("Cs",)), max_size=3),
@@ -97,45 +81,12 @@ def test_text_encoder_gives_the_ids_of_tokenize_for_every_pair_of_pieces(case):
     assert [text for text, ids, want in pairs if (ids != want).any()] == []
 
 
-def test_runs_of_single_tokens_are_one_match_and_clitics_get_a_space():
-    import tensorflow as tf
-
-    patterns = graph_patterns((":)",))
-    text = "it's a well-known movie :) yes"
-    spaced = tf.strings.regex_replace(text, patterns.tokens, "<\\0>")
-    assert spaced.numpy().decode() == "<it's a well-known movie ><:)> <yes>"
-    text = " it's don't\ta-n't  http://x.io/a's "
-    split = tf.strings.regex_replace(text, patterns.clitics, " \\0")
-    expected = ["it", "'s", "do", "n't", "a-n't", "http://x.io/a's"]
-    assert split.numpy().decode().split() == expected
-
-
-def test_runs_give_python_the_same_tokens_as_one_match_each():
-    import re
-
-    from twoembed.tokenize import glove_patterns
-
-    keep = (":)", "<3")
-    one_each = re.compile(glove_patterns(keep, "re").tokens)
-    runs = re.compile(glove_patterns(keep, "re", runs=True).tokens)
-    texts = [a + sep + b for a in PIECES for b in PIECES for sep in ("", " ", "\t")]
-    assert [" ".join(runs.findall(t)).split() for t in texts] == [
-        one_each.findall(t) for t in texts
-    ]
-
-
 def test_the_splitter_takes_a_single_text_too():
     from twoembed.text import TextSplitter
 
     patterns = graph_patterns(())
     split = TextSplitter(True, [], patterns.tokens, patterns.clitics)
     assert split("It's fine.").numpy().tolist() == [b"it", b"'s", b"fine", b"."]
-
-
-@pytest.mark.parametrize("token", ["ok", "2x", "\u00e9t\u00e9", "\u0663"])
-def test_a_kept_token_starting_like_a_word_turns_runs_off(token):
-    assert graph_patterns((token,)).runs is False
-    assert graph_patterns((":)", "<url>", "..", "-)")).runs is True
 
 
 def test_a_batch_is_cut_back_into_its_texts_empty_ones_included():

@@ -5,7 +5,7 @@ For `style="glove"`, a registered `TextSplitter` (`TextVectorization`'s
 each text, then tokenises the whole batch as one string, joined by a byte no
 UTF-8 text holds: RE2 costs a fixed amount per call on each string and per
 match, so one string and few matches is what makes it fast. The rewrites of
-`twoembed.tokenize.graph_patterns` put spaces around every token (a run of
+`twoembed.patterns.graph_patterns` put spaces around every token (a run of
 single tokens is one match), turn non-ASCII whitespace into spaces and put a
 space before each clitic; each copies its whole match (`\\0`), so that RE2
 finds every match with its DFA alone, without its slower submatch engines.
@@ -33,13 +33,12 @@ import keras
 from keras import ops
 
 from twoembed._checks import check_max_len
+from twoembed.patterns import _OTHER_SPACE, graph_patterns
 from twoembed.tokenize import (
-    _SPACES,
     Replacement,
     check_keep,
     check_replacements,
     check_style,
-    graph_patterns,
     tokenize,
 )
 from twoembed.vocab import Vocabulary
@@ -51,7 +50,6 @@ __all__ = [
     "remap_lookup_ids",
 ]
 
-_OTHER_SPACE = "[" + "".join(c for c in _SPACES if c not in " \t\n\v\f\r") + "]"
 # Tokens TextVectorization reserves for padding and OOV.
 _RESERVED = ("", "[UNK]")
 
@@ -116,11 +114,11 @@ class TextSplitter:
     Lowercases ASCII letters (if asked), applies each `[pattern, rewrite]` of
     the replacement rules to each text, then tokenises the batch as one string
     with the `tokens` and `clitics` rewrites of
-    `twoembed.tokenize.graph_patterns`. Registered, so it reloads in safe mode.
+    `twoembed.patterns.graph_patterns`. Registered, so it reloads in safe mode.
 
     Example:
 
-    >>> from twoembed.tokenize import graph_patterns
+    >>> from twoembed.patterns import graph_patterns
     >>> patterns = graph_patterns(())
     >>> split = TextSplitter(True, [], patterns.tokens, patterns.clitics)
     >>> split(["It's 3.5!", "Fine"]).to_list()
