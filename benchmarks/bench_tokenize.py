@@ -17,7 +17,11 @@ Speed: best of `--rounds` over the whole text, side by side in one process:
 `tokenize` per line (both styles), `str.split` and `Vocabulary.encode` of the
 same tokens; then the graph encoders against `TextVectorization` with its
 default standardisation on the same batch, for a batch of docs lines and one of
-posts, rounds interleaved. Hold /work/bench.lock.
+posts, rounds interleaved. Beside them, two floors: the whitespace encoder on the
+same GloVe-style tokens already split (what any design pays after the rewrite),
+and TextVectorization's rewrite alone; and, when tensorflow-text is installed
+(it is not a dependency), its compiled `regex_split` on the token pattern.
+Hold /work/bench.lock.
 
     python benchmarks/bench_tokenize.py [--baseline DIR]
 """
@@ -198,16 +202,37 @@ def speed(rounds: int, batch: int, baseline: str | None = None) -> None:
         "build_text_encoder(style='whitespace')": tf.function(spaces),
         "TextVectorization(default standardize)": tf.function(default),
     }
+    # Floors: what no rewrite design can avoid, and TextVectorization's own rewrite.
+    floors = {
+        FLOOR_AFTER: tf.function(spaces),
+        "TextVectorization's rewrite alone (lower, strip punctuation)": tf.function(
+            lambda t: tf.strings.regex_replace(tf.strings.lower(t), _STRIP.pattern, "")
+        ),
+    }
+    regex_split = tensorflow_text_split()
+    if regex_split is not None:
+        floors[TF_TEXT] = tf.function(regex_split)
     batches = {"docs": lines[:batch], "posts": posts(batch, seed=1)}
-    for label, texts in batches.items():
-        texts = tf.constant(np.array(texts, dtype=object))
+    for label, batch_texts in batches.items():
+        texts = tf.constant(np.array(batch_texts, dtype=object))
+        # The same GloVe-style tokens, already split: the floor's input.
+        split = tf.constant(np.array(
+            [" ".join(twoembed.tokenize(t, keep=KEEP)) for t in batch_texts],
+            dtype=object,
+        ))
         ids = [fn(texts).numpy() for fn in graph.values()]
         assert (ids[0] == ids[1]).all(), "the two glove encoders disagree"
-        # Interleaved: each round times every encoder once; best of the rounds.
-        times = {name: [] for name in graph}
+        assert (floors[FLOOR_AFTER](split).numpy() == ids[0]).all()
+        runs = {name: (fn, texts) for name, fn in graph.items()}
+        runs.update(
+            (name, (fn, split if name == FLOOR_AFTER else texts))
+            for name, fn in floors.items()
+        )
+        # Interleaved: each round times every run once; best of the rounds.
+        times = {name: [] for name in runs}
         for _ in range(rounds):
-            for name, fn in graph.items():
-                times[name].append(best(lambda f=fn, t=texts: f(t), 1))
+            for name, (fn, x) in runs.items():
+                times[name].append(best(lambda f=fn, t=x: f(t), 1))
         seconds = {name: min(t) for name, t in times.items()}
         base = seconds["TextVectorization(default standardize)"]
         size = texts.shape[0]
@@ -216,6 +241,30 @@ def speed(rounds: int, batch: int, baseline: str | None = None) -> None:
         print("|---|---|---|")
         for name, s in seconds.items():
             print(f"| {name} | {s * 1e3:.1f} | {s / base:.2f}x |")
+
+
+FLOOR_AFTER = "after tokenisation: the same tokens pre-split, whitespace encoder"
+TF_TEXT = "tensorflow_text.regex_split, token pattern only (no clitics, no lookup)"
+
+
+def tensorflow_text_split():
+    """TensorFlow Text's compiled regex splitter on the GloVe token pattern, or
+    None when tensorflow-text is not installed (it is not a dependency)."""
+    try:
+        import tensorflow_text
+    except ImportError:
+        return None
+    import tensorflow as tf
+
+    from twoembed.patterns import glove_patterns
+
+    tokens = glove_patterns(tuple(KEEP), "re2").tokens
+
+    def split(texts):
+        lower = tf.strings.lower(texts)
+        return tensorflow_text.regex_split(lower, f"\\s+|{tokens}", tokens)
+
+    return split
 
 
 def one_match_per_token(vocab):
