@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
+
+from peak_memory import child_env
 
 VARIANTS = {
     "twoembed": "build_embedding_block, the shipped block",
@@ -32,20 +33,13 @@ import json, os, sys
 import numpy as np
 import keras
 import twoembed
-
-def rss(field):
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field):
-                return int(line.split()[1]) * 1024
+from peak_memory import proc_status, reset_peak
 
 variant, rows, dim = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 specials = [f"<s{j}>" for j in range(8)]
 # Warm up TF and Keras so their one-off allocations are not counted.
 twoembed.build_embedding_block(["a", "b"], np.ones((2, 3), "float32"), ["<x>"])
-with open("/proc/self/clear_refs", "w") as f:
-    f.write("5")  # resets VmHWM to the current RSS
-base = rss("VmRSS:")
+base = reset_peak()
 matrix = np.random.default_rng(0).standard_normal((rows, dim), dtype=np.float32)
 words = [f"w{i}" for i in range(rows)]
 if variant == "twoembed":
@@ -67,7 +61,7 @@ else:
             vocab.size, dim, trainable=False, weights=[table]
         )
     layer(ids)
-peak = rss("VmHWM:") - base
+peak = proc_status("VmHWM") - base
 print(json.dumps({"peak": peak, "matrix": matrix.nbytes}))
 """
 
@@ -101,7 +95,7 @@ def main() -> None:
             capture_output=True,
             text=True,
             check=True,
-            env={**os.environ, "KERAS_BACKEND": backend},
+            env=child_env(KERAS_BACKEND=backend),
         ).stdout
         result = json.loads(out.strip().splitlines()[-1])
         ratio = result["peak"] / result["matrix"]

@@ -22,12 +22,12 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_load import proc_status, reset_peak, word
+from bench_load import word
+from peak_memory import measure
 
 
 def write_word2vec(path: str, words: int, dim: int) -> None:
@@ -110,13 +110,10 @@ def run_one(name: str, path: str, words: list[str]) -> dict:
 
     else:
         raise ValueError(f"unknown load {name!r}")
-    base = reset_peak()
-    start = time.perf_counter()
-    shape = load()
-    seconds = time.perf_counter() - start
+    shape, seconds, peak = measure(load)
     return {
         "seconds": seconds,
-        "mib": (proc_status("VmHWM") - base) / 1024,
+        "mib": peak / 2**20,
         "shape": str(shape),
     }
 

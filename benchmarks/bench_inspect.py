@@ -26,17 +26,10 @@ import tracemalloc
 
 import keras
 import numpy as np
+from peak_memory import proc_status, reset_peak
 
 from twoembed.fill import fill_frozen_table
 from twoembed.inspect import _SEARCH_CHUNK_ROWS, nearest_rows
-
-
-def rss(field: str) -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError(field)
 
 
 def naive(table: keras.Variable, queries: np.ndarray, top: int) -> np.ndarray:
@@ -47,15 +40,13 @@ def naive(table: keras.Variable, queries: np.ndarray, top: int) -> np.ndarray:
 
 
 def measure(run, repeats: int) -> tuple[float, int, object]:
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")  # VmHWM := current RSS
-    base = rss("VmRSS:")
+    base = reset_peak()
     best, result = float("inf"), None
     for _ in range(repeats):
         start = time.perf_counter()
         result = run()
         best = min(best, time.perf_counter() - start)
-    return best, rss("VmHWM:") - base, result
+    return best, proc_status("VmHWM") - base, result
 
 
 def main() -> None:

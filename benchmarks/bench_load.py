@@ -24,9 +24,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
+from peak_memory import measure
 
 
 def word(i: int) -> str:
@@ -56,24 +56,6 @@ def write_file(path: str, words: int, dim: int) -> None:
                 )
             )
     os.replace(path + ".tmp", path)
-
-
-def reset_peak() -> int:
-    """Resets VmHWM where Linux allows it; returns the current RSS in KiB."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
-    return proc_status("VmRSS")
-
-
-def proc_status(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def run_one(name: str, path: str, vocab: list[str], cache: str) -> dict:
@@ -130,12 +112,8 @@ def run_one(name: str, path: str, vocab: list[str], cache: str) -> dict:
 
     else:
         raise ValueError(f"unknown loader {name!r}")
-    base = reset_peak()
-    start = time.perf_counter()
-    shape = load()
-    seconds = time.perf_counter() - start
-    peak = proc_status("VmHWM")
-    return {"seconds": seconds, "mib": (peak - base) / 1024, "shape": str(shape)}
+    shape, seconds, peak = measure(load)
+    return {"seconds": seconds, "mib": peak / 2**20, "shape": str(shape)}
 
 
 def available(module: str) -> bool:

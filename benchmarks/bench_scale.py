@@ -30,22 +30,14 @@ import subprocess
 import sys
 import time
 
+from peak_memory import child_env
+
 CHILD = r"""
 import json, os, sys, time
 import numpy as np
 import keras
 import twoembed
-
-def rss(field):
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field):
-                return int(line.split()[1]) * 1024
-
-def reset_peak():
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")  # VmHWM back to the current RSS
-    return rss("VmRSS:")
+from peak_memory import proc_status, reset_peak
 
 task, rows, dim, work = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 npy = os.path.join(work, f"vectors_{rows}x{dim}.npy")
@@ -82,7 +74,7 @@ if task in ("build_array", "build_path"):
     start = time.perf_counter()
     model_of(matrix if task == "build_array" else npy)
     out["seconds"] = time.perf_counter() - start
-    out["peak"] = rss("VmHWM:") - base
+    out["peak"] = proc_status("VmHWM") - base
 elif task == "np_load":
     start = time.perf_counter()
     np.load(npy)
@@ -97,7 +89,7 @@ elif task in ("save_self", "save_ref", "save_stock"):
     start = time.perf_counter()
     model.save(path)
     out["seconds"] = time.perf_counter() - start
-    out["peak"] = rss("VmHWM:") - base
+    out["peak"] = proc_status("VmHWM") - base
     out["bytes"] = os.path.getsize(path)
 elif task in ("load_self", "load_ref", "load_stock"):
     path = os.path.join(work, f"save_{task[5:]}_{rows}.keras")
@@ -105,7 +97,7 @@ elif task in ("load_self", "load_ref", "load_stock"):
     start = time.perf_counter()
     model = keras.models.load_model(path)
     out["seconds"] = time.perf_counter() - start
-    out["peak"] = rss("VmHWM:") - base
+    out["peak"] = proc_status("VmHWM") - base
 elif task in ("step_default", "step_xla"):
     model = model_of(npy)
     model.compile("adam", "binary_crossentropy", jit_compile=task == "step_xla")
@@ -139,7 +131,7 @@ TASKS = (
 
 
 def run_child(task: str, rows: int, dim: int, work: str) -> dict:
-    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = child_env(KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="2")
     result = subprocess.run(
         [sys.executable, "-c", CHILD, task, str(rows), str(dim), work],
         capture_output=True,

@@ -11,6 +11,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["main"]
 
@@ -109,12 +110,10 @@ def _parser() -> argparse.ArgumentParser:
         "file, and an interrupted export leaves it as it was. OUT may not be "
         "MODEL or VOCAB.",
     )
-    export.add_argument("model", help="a .keras file holding a twoembed block")
-    export.add_argument("vocab", help="the vocabulary JSON saved with the model")
+    _add_model_arguments(export)
     export.add_argument(
         "out", help="the text file to write (replaced only once complete)"
     )
-    export.add_argument("--block", help="block name, when the model holds several")
     export.add_argument(
         "--oov-token", default="<oov>", help="token for the OOV row (default: <oov>)"
     )
@@ -128,16 +127,21 @@ def _parser() -> argparse.ArgumentParser:
         "nearest pretrained words by cosine. VOCAB is the JSON file written by "
         "Vocabulary.save.",
     )
-    inspect.add_argument("model", help="a .keras file holding a twoembed block")
-    inspect.add_argument("vocab", help="the vocabulary JSON saved with the model")
+    _add_model_arguments(inspect)
     inspect.add_argument(
         "--ids", help="a .npy file of the training ids, to count each row's hits"
     )
     inspect.add_argument(
         "--top", type=int, default=5, help="nearest words per row (default: 5)"
     )
-    inspect.add_argument("--block", help="block name, when the model holds several")
     return parser
+
+
+def _add_model_arguments(command: argparse.ArgumentParser) -> None:
+    """MODEL, VOCAB and --block, which `export` and `inspect` share."""
+    command.add_argument("model", help="a .keras file holding a twoembed block")
+    command.add_argument("vocab", help="the vocabulary JSON saved with the model")
+    command.add_argument("--block", help="block name, when the model holds several")
 
 
 def _demo(args: argparse.Namespace) -> None:
@@ -211,19 +215,11 @@ def _export(args: argparse.Namespace) -> None:
                 f"The output {args.out!r} is the {what} file being read; writing "
                 f"it would destroy the {what}. Choose another output path."
             )
-    import keras
-
-    import twoembed  # noqa: F401  registers the block's functions for loading
     from twoembed.export import block_names, export_vectors
     from twoembed.vocab import Vocabulary
 
     vocab = Vocabulary.load(args.vocab)
-    try:
-        model = keras.models.load_model(args.model)
-    except Exception as error:
-        raise ValueError(
-            f"Cannot load {args.model!r} as a Keras model: {error}"
-        ) from None
+    model = _load_model(args.model)
     names = block_names(model)
     if args.block is None and len(names) > 1:
         raise ValueError(
@@ -233,6 +229,18 @@ def _export(args: argparse.Namespace) -> None:
         model, vocab, args.out, block=args.block, oov_token=args.oov_token
     )
     print(f"wrote {rows} vectors to {args.out}")
+
+
+def _load_model(path: str) -> Any:
+    """The Keras model saved at `path`, or a ValueError saying why not."""
+    import keras
+
+    import twoembed  # noqa: F401  registers the block's functions for loading
+
+    try:
+        return keras.models.load_model(path)
+    except Exception as error:
+        raise ValueError(f"Cannot load {path!r} as a Keras model: {error}") from None
 
 
 def _inspect(args: argparse.Namespace) -> None:
@@ -245,7 +253,6 @@ def _inspect(args: argparse.Namespace) -> None:
     ):
         if path is not None and not os.path.isfile(path):
             raise FileNotFoundError(f"No {what} file at {path!r}")
-    import keras
     import numpy as np
 
     from twoembed.inspect import inspect_rows
@@ -260,12 +267,7 @@ def _inspect(args: argparse.Namespace) -> None:
             raise ValueError(
                 f"Cannot read {args.ids!r} as a .npy array of ids: {error}"
             ) from None
-    try:
-        model = keras.models.load_model(args.model)
-    except Exception as error:
-        raise ValueError(
-            f"Cannot load {args.model!r} as a Keras model: {error}"
-        ) from None
+    model = _load_model(args.model)
     print(inspect_rows(model, vocab, ids=ids, top=args.top, block=args.block))
 
 
