@@ -75,6 +75,27 @@ def test_true_and_false_are_not_numbers_in_any_path(tmp_path, load_small, value)
         load_small(path, ["bad"])
 
 
+@pytest.mark.parametrize("value", ["true", "FALSE"])
+def test_a_column_of_only_true_and_false_is_not_numbers(tmp_path, load_small, value):
+    # pandas reads such a column as bool, which the fast path must refuse.
+    rows = "\n".join(f"w{i} {value} 0.5" for i in range(40))
+    path = write(tmp_path, rows + "\n")
+    for words, line in ((None, 1), (["w3"], 4)):
+        with pytest.raises(ValueError, match=f"line {line}: value 1 is '{value}'"):
+            load_small(path, words, block_size=10_000, whole_file_block_size=10_000)
+
+
+def test_integer_columns_read_as_floats_keeping_the_sign_of_zero(tmp_path, load_small):
+    # pandas reads a column of integers as int64, which has no -0.
+    rows = "\n".join(f"w{i} {'-0' if i % 2 else i} 0.5" for i in range(40))
+    path = write(tmp_path, rows + "\n")
+    result = load_small(path, block_size=10_000, whole_file_block_size=10_000)
+    column = result.matrix[:, 0]
+    assert column.dtype == np.float32
+    np.testing.assert_array_equal(column[::2], np.arange(0, 40, 2))
+    assert np.signbit(column[1::2]).all() and not np.signbit(column[::2]).any()
+
+
 @pytest.mark.parametrize("extra", ["nan", "-inf", "Infinity"])
 def test_a_non_finite_extra_value_is_one_value_too_many(tmp_path, load_small, extra):
     path = write(tmp_path, f"a 1 2\nw {extra} 3 4\n")

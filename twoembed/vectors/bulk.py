@@ -12,8 +12,8 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -61,32 +61,24 @@ def choose_parser(parser: str) -> ReadCsv | None:
     return read_csv
 
 
-# A true/false field after a space (rows with their token), or anywhere
-# (rows of values only).
-_BOOLEAN_AFTER_TOKEN = re.compile(rb"(?i) (?:true|false)(?=[ \r\n]|$)")
+def _float32(frame: Any) -> Matrix | None:
+    """The numbers of a pandas frame as a C-ordered float32 matrix, or None
+    unless pandas read every column as float64.
 
-
-_BOOLEAN_VALUE = re.compile(rb"(?im)(?:^| )(?:true|false)(?=[ \r\n]|$)")
-
-
-def _read_booleans(matrix: Matrix, text: bytes, values_only: bool) -> bool:
-    """Whether pandas read true/false fields of `text` as 1/0 into `matrix`.
-
-    pandas does that only for a column that is all true/false, so a block
-    without a column of only 0s and 1s (every real block) is cleared by one
-    cheap pass over the numbers; the text is searched only otherwise.
+    pandas infers each column's type, so a column of true/false (bool), of
+    integers only (int64, which would lose the sign of `-0`), or with any
+    field that is not a number (str) sends the block to the careful path.
+    Naming a float32 dtype per column instead made pandas 3 take about twice
+    as long; it parses those columns as float64 and casts them too, which is
+    also what `np.loadtxt` does, so the values are the same.
     """
-    if not len(matrix):
-        return False
-    first = matrix[0]
-    columns = np.flatnonzero((first == 0) | (first == 1))  # all-0/1 candidates
-    if not columns.size:
-        return False
-    part = matrix[:, columns]
-    if not ((part == 0) | (part == 1)).all(axis=0).any():
-        return False
-    pattern = _BOOLEAN_VALUE if values_only else _BOOLEAN_AFTER_TOKEN
-    return pattern.search(text) is not None
+    if not all(dtype == np.float64 for dtype in frame.dtypes):
+        return None
+    with np.errstate(over="ignore"):  # 1e39 becomes inf, as np.loadtxt gives
+        matrix = np.ascontiguousarray(frame.to_numpy(np.float32))
+    # Not seen (a missing field is read as "", a str column), but a NaN pandas
+    # filled in would make the sum NaN.
+    return None if np.isnan(np.add.reduce(matrix, axis=None)) else matrix
 
 
 # pandas.read_csv settings of both fast parsers: split on single spaces, with
@@ -124,23 +116,12 @@ def parse_fast(
     if text.startswith(b"\xef\xbb\xbf") or b"\0" in text:
         return None
     try:
-        frame = read_csv(io.BytesIO(text), dtype=np.float32, **_READ_CSV_OPTIONS)
-        matrix = frame.to_numpy()
+        matrix = _float32(read_csv(io.BytesIO(text), **_READ_CSV_OPTIONS))
     except Exception:  # any failure means "take the careful path"
         return None
-    if matrix.shape != (rows, dim) or matrix.dtype != np.float32:
-        return None
-    # pandas fills missing fields with NaN; a NaN anywhere makes the sum NaN.
-    if np.isnan(np.add.reduce(matrix, axis=None)):
-        return None
-    if _read_booleans(matrix, text, values_only=True):
+    if matrix is None or matrix.shape != (rows, dim):
         return None
     return matrix
-
-
-@functools.cache
-def _row_dtypes(dim: int) -> dict[int, type]:
-    return {0: object, **{k: np.float32 for k in range(1, dim + 1)}}
 
 
 class _PieceReader(io.RawIOBase):
@@ -189,19 +170,16 @@ def parse_rows(
     ):
         return None
     try:
-        frame = read_csv(
-            _PieceReader(piece), dtype=_row_dtypes(dim), **_READ_CSV_OPTIONS
-        )
+        # Tokens stay Python strings (object), not pandas 3's inferred `str`.
+        frame = read_csv(_PieceReader(piece), dtype={0: object}, **_READ_CSV_OPTIONS)
         if frame.shape[1] != dim + 1:
             return None
         tokens = frame.pop(0).tolist()
         # C order here, in the worker, keeps the main thread's copy a memcpy.
-        matrix = np.ascontiguousarray(frame.to_numpy())
+        matrix = _float32(frame)
     except Exception:  # any failure means "take the careful path"
         return None
-    if matrix.dtype != np.float32 or np.isnan(np.add.reduce(matrix, axis=None)):
-        return None
-    if _read_booleans(matrix, block + tail, values_only=False):
+    if matrix is None:
         return None
     return tokens, matrix
 
