@@ -21,7 +21,10 @@ from twoembed._files import (
 # import TensorFlow, seconds of start-up for nothing.
 WRITER = textwrap.dedent(
     """
-    import importlib.util, sys, time
+    import importlib.util, signal, sys, time
+    # Ctrl-C raises KeyboardInterrupt even when this test runs in the background,
+    # where the shell started it with SIGINT ignored (and Python kept that).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     spec = importlib.util.spec_from_file_location("files", sys.argv[1])
     files = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(files)
