@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -94,6 +96,28 @@ def test_integer_columns_read_as_floats_keeping_the_sign_of_zero(tmp_path, load_
     assert column.dtype == np.float32
     np.testing.assert_array_equal(column[::2], np.arange(0, 40, 2))
     assert np.signbit(column[1::2]).all() and not np.signbit(column[::2]).any()
+
+
+def test_minus_zero_keeps_its_sign_when_only_part_of_a_block_is_integers(
+    tmp_path, load_small
+):
+    # By chunks of rows (2048 at 301 columns), pandas would read the first
+    # chunk's column as int64, losing -0, and merge it into float64.
+    rest = " ".join(["0.25"] * 299)
+    rows = [f"w{i} {'-0' if i < 2100 else '0.5'} {rest}" for i in range(2200)]
+    path = write(tmp_path, "\n".join(rows) + "\n")
+    result = load_small(path, block_size=10 << 20, whole_file_block_size=10 << 20)
+    assert np.signbit(result.matrix[:2100, 0]).all()
+    np.testing.assert_array_equal(result.matrix[2100:, 0], 0.5)
+
+
+def test_inf_and_minus_inf_in_one_block_read_as_written(tmp_path, load_small):
+    rows = "\n".join(f"w{i} {('inf', '-inf', '1.5')[i % 3]} 0.5" for i in range(30))
+    path = write(tmp_path, rows + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow or invalid-value warning
+        result = load_small(path, block_size=10_000, whole_file_block_size=10_000)
+    np.testing.assert_array_equal(result.matrix[:3, 0], [np.inf, -np.inf, 1.5])
 
 
 @pytest.mark.parametrize("extra", ["nan", "-inf", "Infinity"])

@@ -65,20 +65,26 @@ def _float32(frame: Any) -> Matrix | None:
     """The numbers of a pandas frame as a C-ordered float32 matrix, or None
     unless pandas read every column as float64.
 
-    pandas infers each column's type, so a column of true/false (bool), of
-    integers only (int64, which would lose the sign of `-0`), or with any
-    field that is not a number (str) sends the block to the careful path.
+    pandas infers each column's type over the whole block (`low_memory` is
+    off: by chunks of rows, a chunk of integers only would be read as int64,
+    losing the sign of `-0`, and then merged into a float64 column), so a
+    column of true/false (bool), of integers only (int64) or with any field
+    that is not a number (str) sends the block to the careful path.
     Naming a float32 dtype per column instead made the whole-file load take
     1.2-1.5x as long with pandas 3.1; the float64 values cast to float32 are
     the ones that dtype gave, and `np.loadtxt`'s (README, "Loading speed").
     """
     if not all(dtype == np.float64 for dtype in frame.dtypes):
         return None
-    with np.errstate(over="ignore"):  # 1e39 becomes inf, as np.loadtxt gives
+    # 1e39 becomes inf, as np.loadtxt gives; inf and -inf sum to NaN.
+    with np.errstate(over="ignore", invalid="ignore"):
         matrix = np.ascontiguousarray(frame.to_numpy(np.float32))
-    # Not seen (a missing field is read as "", a str column), but a NaN pandas
-    # filled in would make the sum NaN.
-    return None if np.isnan(np.add.reduce(matrix, axis=None)) else matrix
+        # Not seen (a missing field is read as "", a str column), but a NaN
+        # pandas filled in would make the sum NaN.
+        total = np.add.reduce(matrix, axis=None)
+    if np.isnan(total) and np.isnan(matrix).any():
+        return None
+    return matrix
 
 
 # pandas.read_csv settings of both fast parsers: split on single spaces, with
@@ -93,6 +99,7 @@ _READ_CSV_OPTIONS = {
     "comment": None,
     "na_filter": False,
     "skip_blank_lines": False,
+    "low_memory": False,  # one dtype per column for the whole block: `_float32`
 }
 
 
