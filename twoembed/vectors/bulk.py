@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -61,15 +62,21 @@ def choose_parser(parser: str) -> ReadCsv | None:
     return read_csv
 
 
-def _float32(frame: Any) -> Matrix | None:
-    """The numbers of a pandas frame as a C-ordered float32 matrix, or None
-    unless pandas read every column as float64.
+# A field `-0` (or `-00`...): read as an integer, it loses its sign.
+_MINUS_ZERO = re.compile(rb"(?m)(?:^| )-0+(?= |\r?$)")
 
-    pandas infers each column's type over the whole block (`low_memory` is
-    off: by chunks of rows, a chunk of integers only would be read as int64,
-    losing the sign of `-0`, and then merged into a float64 column), so a
-    column of true/false (bool), of integers only (int64) or with any field
-    that is not a number (str) sends the block to the careful path.
+
+def _float32(frame: Any, text: bytes | Piece) -> Matrix | None:
+    """The numbers of a pandas frame read from `text` as a C-ordered float32
+    matrix, or None unless pandas read every column as float64 and no `-0`
+    can have lost its sign.
+
+    pandas infers each column's type, so a column of true/false (bool), of
+    integers only (int64) or with any field that is not a number (str) sends
+    the block to the careful path. It infers by chunks of rows, though, and
+    merges a chunk read as int64 into a float64 column: a `-0` there would be
+    `+0`. So a block with a positive zero is searched for a `-0` field (real
+    blocks hold few zeros, if any; turning the chunks off cost more).
     Naming a float32 dtype per column instead made the whole-file load take
     1.2-1.5x as long with pandas 3.1; the float64 values cast to float32 are
     the ones that dtype gave, and `np.loadtxt`'s (README, "Loading speed").
@@ -84,6 +91,11 @@ def _float32(frame: Any) -> Matrix | None:
         total = np.add.reduce(matrix, axis=None)
     if np.isnan(total) and np.isnan(matrix).any():
         return None
+    zeros = matrix == 0
+    if zeros.any() and not np.signbit(matrix[zeros]).all():
+        whole = text if isinstance(text, bytes) else b"".join(text)  # rare: a copy
+        if _MINUS_ZERO.search(whole):
+            return None
     return matrix
 
 
@@ -99,7 +111,6 @@ _READ_CSV_OPTIONS = {
     "comment": None,
     "na_filter": False,
     "skip_blank_lines": False,
-    "low_memory": False,  # one dtype per column for the whole block: `_float32`
 }
 
 
@@ -123,7 +134,7 @@ def parse_fast(
     if text.startswith(b"\xef\xbb\xbf") or b"\0" in text:
         return None
     try:
-        matrix = _float32(read_csv(io.BytesIO(text), **_READ_CSV_OPTIONS))
+        matrix = _float32(read_csv(io.BytesIO(text), **_READ_CSV_OPTIONS), text)
     except Exception:  # any failure means "take the careful path"
         return None
     if matrix is None or matrix.shape != (rows, dim):
@@ -183,7 +194,7 @@ def parse_rows(
             return None
         tokens = frame.pop(0).tolist()
         # C order here, in the worker, keeps the main thread's copy a memcpy.
-        matrix = _float32(frame)
+        matrix = _float32(frame, piece)
     except Exception:  # any failure means "take the careful path"
         return None
     if matrix is None:
