@@ -87,7 +87,10 @@ def run_one(name: str, path: str, vocab: list[str], cache: str) -> dict:
         import pandas as pd
 
         if name == "pandas-1-thread":  # pandas >= 3.1 reads a path in parallel
-            pd.set_option("mode.max_threads", 1)
+            try:
+                pd.set_option("mode.max_threads", 1)
+            except (AttributeError, KeyError):  # older pandas: one thread anyway
+                pass
 
         def load():
             return pd.read_csv(
@@ -149,6 +152,8 @@ def main() -> None:
     parser.add_argument("--run", help=argparse.SUPPRESS)
     parser.add_argument("--cache", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1. Received: {args.repeats}")
     step = max(1, args.words // args.vocab)
     vocab = [word(i) for i in range(0, args.words, step)][: args.vocab]
     if args.run:  # child process: one measurement, printed as JSON
