@@ -1,5 +1,7 @@
 """twoembed.plots: arrays in, matplotlib figures out."""
 
+import io
+
 import numpy as np
 import pytest
 
@@ -55,6 +57,25 @@ def test_vectors_pca_zooms_on_the_frozen_words_and_names_each_token_once():
     assert x0 < projected[:, 0].min() and projected[:, 0].max() < x1
     assert y0 < projected[:, 1].min() and projected[:, 1].max() < y1
     assert "largest move 0" in zoom.get_title()
+
+
+def test_token_labels_that_would_overlap_are_placed_clear_of_each_other():
+    rng = np.random.default_rng(0)
+    frozen = rng.normal(size=(30, 8))
+    words = [f"w{i}" for i in range(30)]
+    start = rng.normal(scale=0.1, size=(4, 8))
+    end = np.repeat(start[:1], 4, axis=0)  # all four end on one point
+    names = ["<a>", "<b>", "<c>", "OOV"]
+    fig = vectors_pca(words, frozen, frozen, names, start, end, labelled_words=5)
+    fig.savefig(io.BytesIO(), format="png")  # the layout as it is saved
+    renderer = fig.canvas.get_renderer()
+    zoom = fig.axes[1]
+    texts = [t for t in zoom.texts if t.get_text()]
+    tokens = [t.get_window_extent(renderer) for t in texts if t.get_text() in names]
+    others = [t.get_window_extent(renderer) for t in texts if t.get_text() not in names]
+    assert len(tokens) == 4 and others  # the words' labels are in the way too
+    for i, box in enumerate(tokens):
+        assert not any(box.overlaps(other) for other in tokens[i + 1 :] + others)
 
 
 def test_coinciding_words_get_one_label_with_the_group_size():

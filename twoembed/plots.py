@@ -93,21 +93,24 @@ def vectors_pca(
         ax.scatter(*end.T, s=24, color=_MOVED, label="trainable, after")
         ax.set(xlabel="PC 1 of the frozen words", ylabel="PC 2")
     arrow = {"arrowstyle": "->", "color": _MOVED}
+    names: list = []  # the tokens' labels, placed clear of each other at the end
     # Each arrow is drawn and named once: in the zoom if it ends there, else
     # on the left; the zoom names the start of the others.
     for i, name in enumerate(tokens):
         ax = zoom if inside[i] else full
         ax.annotate("", end[i], start[i], arrowprops=arrow)
-        ax.annotate(name, end[i], xytext=(5, 3), textcoords="offset points",
-                    fontsize=10, color=_MOVED, weight="bold", zorder=5)  # fmt: skip
+        names.append(ax.annotate(name, end[i], xytext=(5, 3), fontsize=10,
+                                 textcoords="offset points", color=_MOVED,
+                                 weight="bold", zorder=5))  # fmt: skip
         if not inside[i]:  # in the zoom: where it starts, and which way it goes
             way = (end[i] - start[i]) / np.linalg.norm(end[i] - start[i])
             stub = start[i] + 0.07 * np.linalg.norm(high - low) * way
             zoom.annotate("", stub, start[i], arrowprops={**arrow, "ls": ":"})
-            zoom.annotate(f"{name}, off the box", stub, fontsize=9, color=_MOVED,
-                          xytext=(3 if way[0] > 0 else -3, 0), zorder=5,
-                          textcoords="offset points", va="center",
-                          ha="left" if way[0] > 0 else "right")  # fmt: skip
+            names.append(zoom.annotate(f"{name}, off the box", stub, fontsize=9,
+                                       xytext=(3 if way[0] > 0 else -3, 0),
+                                       textcoords="offset points", va="center",
+                                       ha="left" if way[0] > 0 else "right",
+                                       color=_MOVED, zorder=5))  # fmt: skip
     # Many words sit on top of each other: one label per group, with its size.
     radius = 0.02 * float(np.linalg.norm(high - low))
     for i in _spread_out(frozen[1], labelled_words):
@@ -129,7 +132,52 @@ def vectors_pca(
         fontsize=10,
     )
     full.legend(fontsize=8, loc="best")
+    _place_clear(fig, names)
     return fig
+
+
+# Where a label may go around its point, in offset points, nearest first.
+_PLACES = [
+    (dx * k, dy * k, ha, va)
+    for k in (1, 2, 3)
+    for dx, dy, ha, va in (
+        (5, 3, "left", "bottom"), (5, -3, "left", "top"),
+        (-5, 3, "right", "bottom"), (-5, -3, "right", "top"),
+        (0, 6, "center", "bottom"), (0, -6, "center", "top"),
+    )
+]  # fmt: skip
+
+
+def _place_clear(fig: Figure, labels: list) -> None:
+    """Moves each of `labels` (offset-point annotations), in turn, to the
+    nearest place around its point where it overlaps no other text of its
+    axes already placed; a label with no such place keeps its first one."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if fig.canvas is None or not hasattr(fig.canvas, "get_renderer"):
+        FigureCanvasAgg(fig)
+    fig.draw_without_rendering()  # the layout, so extents are final
+    renderer = fig.canvas.get_renderer()
+    moving = {id(label) for label in labels}
+    taken = {
+        id(ax): [t.get_window_extent(renderer) for t in ax.texts
+                 if t.get_text() and id(t) not in moving]
+        for ax in fig.axes
+    }  # fmt: skip
+    for label in labels:
+        boxes = taken[id(label.axes)]
+        first = (*label.get_position(), label.get_ha(), label.get_va())
+        for dx, dy, ha, va in [first, *_PLACES]:
+            label.set_position((dx, dy))
+            label.set(ha=ha, va=va)
+            box = label.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in boxes):
+                break
+        else:
+            label.set_position(first[:2])
+            label.set(ha=first[2], va=first[3])
+            box = label.get_window_extent(renderer)
+        boxes.append(box)
 
 
 def row_change(
