@@ -21,12 +21,11 @@ Target (issue 12): 20 rows in <= 2 s on 2 cores, memory <= one chunk.
 from __future__ import annotations
 
 import argparse
-import time
 import tracemalloc
 
 import keras
 import numpy as np
-from peak_memory import proc_status, reset_peak
+from peak_memory import measure
 
 from twoembed.fill import fill_frozen_table
 from twoembed.inspect import _SEARCH_CHUNK_ROWS, nearest_rows
@@ -37,16 +36,6 @@ def naive(table: keras.Variable, queries: np.ndarray, top: int) -> np.ndarray:
     norms = np.linalg.norm(full, axis=1)
     scores = (full @ queries.T).T / np.maximum(norms, 1e-30)
     return np.argsort(-scores, axis=1)[:, :top]
-
-
-def measure(run, repeats: int) -> tuple[float, int, object]:
-    base = reset_peak()
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = run()
-        best = min(best, time.perf_counter() - start)
-    return best, proc_status("VmHWM") - base, result
 
 
 def main() -> None:
@@ -80,10 +69,10 @@ def main() -> None:
         f"one chunk = {_SEARCH_CHUNK_ROWS} rows = {chunk / 2**20:.1f} MiB; "
         f"best of {args.repeats}"
     )
-    ours_s, ours_mem, (found, _, _) = measure(
+    (found, _, _), ours_s, ours_mem = measure(
         lambda: nearest_rows(table, queries, args.top, first=1), args.repeats
     )
-    naive_s, naive_mem, expected = measure(
+    expected, naive_s, naive_mem = measure(
         lambda: naive(table, queries, args.top), args.repeats
     )
     tracemalloc.start()  # NumPy reports its allocations to tracemalloc

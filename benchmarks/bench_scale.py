@@ -37,7 +37,7 @@ import json, os, sys, time
 import numpy as np
 import keras
 import twoembed
-from peak_memory import proc_status, reset_peak
+from peak_memory import measure
 
 task, rows, dim, work = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 npy = os.path.join(work, f"vectors_{rows}x{dim}.npy")
@@ -67,14 +67,8 @@ keras.models.load_model(tiny)
 os.remove(tiny)
 out = {}
 if task in ("build_array", "build_path"):
-    base = reset_peak()
-    if task == "build_array":
-        matrix = np.load(npy)
-        base = reset_peak()
-    start = time.perf_counter()
-    model_of(matrix if task == "build_array" else npy)
-    out["seconds"] = time.perf_counter() - start
-    out["peak"] = proc_status("VmHWM") - base
+    source = np.load(npy) if task == "build_array" else npy
+    _, out["seconds"], out["peak"] = measure(lambda: model_of(source))
 elif task == "np_load":
     start = time.perf_counter()
     np.load(npy)
@@ -85,19 +79,13 @@ elif task in ("save_self", "save_ref", "save_stock"):
     else:
         model = model_of(np.load(npy) if task == "save_self" else npy)
     path = os.path.join(work, f"{task}_{rows}.keras")
-    base = reset_peak()
-    start = time.perf_counter()
-    model.save(path)
-    out["seconds"] = time.perf_counter() - start
-    out["peak"] = proc_status("VmHWM") - base
+    _, out["seconds"], out["peak"] = measure(lambda: model.save(path))
     out["bytes"] = os.path.getsize(path)
 elif task in ("load_self", "load_ref", "load_stock"):
     path = os.path.join(work, f"save_{task[5:]}_{rows}.keras")
-    base = reset_peak()
-    start = time.perf_counter()
-    model = keras.models.load_model(path)
-    out["seconds"] = time.perf_counter() - start
-    out["peak"] = proc_status("VmHWM") - base
+    model, out["seconds"], out["peak"] = measure(
+        lambda: keras.models.load_model(path)
+    )
 elif task in ("step_default", "step_xla"):
     model = model_of(npy)
     model.compile("adam", "binary_crossentropy", jit_compile=task == "step_xla")
