@@ -123,13 +123,16 @@ def coverage(vectors: str | None) -> None:
             print(f"| {name} | {style} | {total} | {hit / total:.2%} |")
 
 
-def best(fn, rounds: int) -> float:
-    times = []
+def interleaved(runs: dict, rounds: int) -> dict[str, float]:
+    """The best time of each of `runs` (name -> function) over `rounds`
+    rounds, each of which times every run once, in turn."""
+    times = {name: [] for name in runs}
     for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for name, fn in runs.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: min(t) for name, t in times.items()}
 
 
 def baseline_tokenize(directory: str):
@@ -177,12 +180,7 @@ def speed(rounds: int, batch: int, baseline: str | None = None) -> None:
             old(line, keep=KEEP) for line in lines
         ]
         runs["baseline tokenize(style='glove')"] = lambda: [old(line) for line in lines]
-    # Interleaved: each round times every run once; best of the rounds.
-    times = {name: [] for name in runs}
-    for _ in range(rounds):
-        for name, fn in runs.items():
-            times[name].append(best(fn, 1))
-    seconds = {name: min(t) for name, t in times.items()}
+    seconds = interleaved(runs, rounds)
     encode = seconds["Vocabulary.encode (same tokens)"]
     print("| run | M tokens/s | time / Vocabulary.encode |")
     print("|---|---|---|")
@@ -223,17 +221,12 @@ def speed(rounds: int, batch: int, baseline: str | None = None) -> None:
         ids = [fn(texts).numpy() for fn in graph.values()]
         assert (ids[0] == ids[1]).all(), "the two glove encoders disagree"
         assert (floors[FLOOR_AFTER](split).numpy() == ids[0]).all()
-        runs = {name: (fn, texts) for name, fn in graph.items()}
-        runs.update(
-            (name, (fn, split if name == FLOOR_AFTER else texts))
-            for name, fn in floors.items()
-        )
-        # Interleaved: each round times every run once; best of the rounds.
-        times = {name: [] for name in runs}
-        for _ in range(rounds):
-            for name, (fn, x) in runs.items():
-                times[name].append(best(lambda f=fn, t=x: f(t), 1))
-        seconds = {name: min(t) for name, t in times.items()}
+        runs = {
+            name: (fn, split if name == FLOOR_AFTER else texts)
+            for name, fn in {**graph, **floors}.items()
+        }
+        calls = {name: lambda f=f, x=x: f(x) for name, (f, x) in runs.items()}
+        seconds = interleaved(calls, rounds)
         base = seconds["TextVectorization(default standardize)"]
         size = texts.shape[0]
         print(f"\n== Graph: a batch of {size} {label} lines, best of {rounds}")
