@@ -8,6 +8,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from matplotlib.figure import Figure
+from matplotlib.path import Path
 
 from twoembed.plots import row_change, training_curves, vectors_pca
 
@@ -98,3 +99,31 @@ def test_row_change_says_whether_the_frozen_rows_moved(moved, verdict):
     assert verdict in ax.get_title()
     assert [t.get_text() for t in ax.texts] == ["<u> 5.00", "OOV 1.00"]
     assert [p.get_height() for p in ax.patches] == [5.0, 1.0]
+
+
+def test_token_labels_are_placed_off_the_arrows_that_cross_their_first_place():
+    rng = np.random.default_rng(0)
+    frozen = np.zeros((30, 8))  # spread along dims 0 and 1 only: those are the PCs
+    frozen[:, 0] = rng.normal(scale=3.0, size=30)
+    frozen[:, 1] = rng.normal(scale=2.0, size=30)
+    words = [f"w{i}" for i in range(30)]
+    start, end = np.zeros((3, 8)), np.zeros((3, 8))
+    start[0, :2], end[0, :2] = (-0.5, -1.0), (0.0, 0.0)  # "<a>" ends at the centre
+    # Two arrows pass close by that point, one on each side of it.
+    start[1, :2], end[1, :2] = (-2.0, 0.2), (2.0, 0.2)
+    start[2, :2], end[2, :2] = (2.0, -0.2), (-2.0, -0.2)
+    start[:, :2] += frozen[:, :2].mean(axis=0)
+    end[:, :2] += frozen[:, :2].mean(axis=0)
+    names = ["<a>", "<b>", "<c>"]
+    fig = vectors_pca(words, frozen, frozen, names, start, end, labelled_words=0)
+    fig.savefig(io.BytesIO(), format="png")
+    renderer = fig.canvas.get_renderer()
+    zoom = fig.axes[1]
+    arrows = [
+        Path(zoom.transData.transform([t.xyann, t.xy]))
+        for t in zoom.texts if t.arrow_patch is not None
+    ]  # fmt: skip
+    label = next(t for t in zoom.texts if t.get_text() == "<a>")
+    box = label.get_window_extent(renderer)
+    assert len(arrows) == 3
+    assert not any(arrow.intersects_bbox(box, filled=False) for arrow in arrows)

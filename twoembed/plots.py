@@ -136,9 +136,10 @@ def vectors_pca(
     return fig
 
 
-# Where a label may go around its point, in offset points, nearest first.
+# Where a label may go around its point, in offset points, nearest first, each
+# with its distance rank (0 for the nearest six).
 _PLACES = [
-    (dx * k, dy * k, ha, va)
+    ((dx * k, dy * k, ha, va), k - 1)
     for k in (1, 2, 3)
     for dx, dy, ha, va in (
         (5, 3, "left", "bottom"), (5, -3, "left", "top"),
@@ -149,9 +150,11 @@ _PLACES = [
 
 
 def _place_clear(fig: Figure, labels: list) -> None:
-    """Moves each of `labels` (offset-point annotations), in turn, to the
-    nearest place around its point where it overlaps no other text of its
-    axes already placed; a label with no such place keeps its first one."""
+    """Moves each of `labels` (offset-point annotations), in turn, to a place
+    around its point where it overlaps no other text of its axes already
+    placed, if there is one; among those, the one that crosses the fewest
+    arrows (3 each) and points (1 each) and lies nearest (1 for each step out).
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     if fig.canvas is None or not hasattr(fig.canvas, "get_renderer"):
@@ -164,20 +167,56 @@ def _place_clear(fig: Figure, labels: list) -> None:
                  if t.get_text() and id(t) not in moving]
         for ax in fig.axes
     }  # fmt: skip
+    marks = {id(ax): _marks(ax) for ax in fig.axes}
     for label in labels:
         boxes = taken[id(label.axes)]
+        arrows, points = marks[id(label.axes)]
         first = (*label.get_position(), label.get_ha(), label.get_va())
-        for dx, dy, ha, va in [first, *_PLACES]:
-            label.set_position((dx, dy))
-            label.set(ha=ha, va=va)
+        best = None
+        for place, distance in [(first, 0), *_PLACES]:
+            label.set_position(place[:2])
+            label.set(ha=place[2], va=place[3])
             box = label.get_window_extent(renderer)
-            if not any(box.overlaps(other) for other in boxes):
+            cost = (
+                sum(box.overlaps(other) for other in boxes),
+                3 * sum(arrow.intersects_bbox(box, filled=False) for arrow in arrows)
+                + _covered(box, points, label)
+                + distance,
+            )
+            if best is None or cost < best[0]:
+                best = cost, place, box
+            if cost == (0, 0):
                 break
-        else:
-            label.set_position(first[:2])
-            label.set(ha=first[2], va=first[3])
-            box = label.get_window_extent(renderer)
+        _, place, box = best
+        label.set_position(place[:2])
+        label.set(ha=place[2], va=place[3])
         boxes.append(box)
+
+
+def _covered(box, points: np.ndarray, label) -> int:
+    """How many of `points` lie on `box` or so near it that their marker
+    (a ring of about 4 pixels' radius) touches it, not counting the point
+    `label` names."""
+    x, y = points.T
+    on = (x > box.x0 - 4) & (x < box.x1 + 4) & (y > box.y0 - 4) & (y < box.y1 + 4)
+    anchor = label.axes.transData.transform(label.xy)
+    own = np.hypot(x - anchor[0], y - anchor[1]) < 1
+    return int((on & ~own).sum())
+
+
+def _marks(ax) -> tuple[list, np.ndarray]:
+    """The arrows (as display-space paths) and the points (display x, y) drawn
+    in `ax`, which a label should not lie on."""
+    from matplotlib.path import Path
+
+    arrows = [
+        Path(ax.transData.transform([t.xyann, t.xy]))
+        for t in ax.texts
+        if getattr(t, "arrow_patch", None) is not None and t.anncoords == "data"
+    ]
+    offsets = [c.get_offsets() for c in ax.collections if len(c.get_offsets())]
+    points = np.concatenate(offsets) if offsets else np.zeros((0, 2))
+    return arrows, ax.transData.transform(points).reshape(-1, 2)
 
 
 def row_change(
@@ -228,4 +267,3 @@ def _spread_out(points: np.ndarray, count: int) -> list[int]:
         latest = np.linalg.norm(points - points[chosen[-1]], axis=1)
         distance = np.minimum(distance, latest)
     return chosen
-
