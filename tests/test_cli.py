@@ -205,6 +205,13 @@ def test_help_describes_every_command(capsys, command):
     assert "usage: twoembed " + command in capsys.readouterr().out
 
 
+def test_version_is_the_installed_package_version(capsys):
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"twoembed {version('twoembed')}\n"
+
+
 def test_console_script_is_installed():
     script = os.path.join(os.path.dirname(sys.executable), "twoembed")
     result = subprocess.run([script, "--help"], capture_output=True, text=True)

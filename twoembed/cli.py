@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from twoembed import __version__
+
 __all__ = ["main"]
 
 
@@ -42,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="twoembed",
         description="Frozen pretrained word vectors plus trainable special-token "
         "vectors, in Keras.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
     )
     commands = parser.add_subparsers(
         dest="command", required=True, parser_class=_Parser
