@@ -7,6 +7,8 @@ to pandas, and the peak memory each load added over its process's baseline;
 with `--repeats N`, the fastest of N interleaved rounds.
 pandas 3.1 parses a big local file in parallel threads (one per CPU, up to
 six); "pandas-1-thread" is the same call with `mode.max_threads` set to 1.
+"twoembed-all-numpy" is the whole-file load as a user without the `fast` extra
+gets it: pandas cannot be imported, so NumPy parses.
 
 Example:
 
@@ -73,6 +75,8 @@ def run_one(name: str, path: str, vocab: list[str], cache: str) -> dict:
             return n
 
     elif name.startswith("twoembed"):
+        if name.endswith("-numpy"):  # as if pandas were not installed
+            sys.modules["pandas"] = None  # type: ignore[assignment]
         from twoembed.vectors import load_glove
 
         words = vocab if "vocab" in name else None
@@ -210,6 +214,7 @@ def report(args: argparse.Namespace, vocab: list[str], tmp: str) -> None:
         "scan",
         "twoembed-vocab",
         "twoembed-all",
+        "twoembed-all-numpy",
         "pandas",
         "pandas-1-thread",
         "keras-example",
@@ -262,6 +267,10 @@ def report(args: argparse.Namespace, vocab: list[str], tmp: str) -> None:
     if pandas_s:
         ratio = results["twoembed-all"]["seconds"] / pandas_s
         print(f"  whole-file load <= 1.0x pandas: {ratio:.2f}x")
+    numpy_r = results.get("twoembed-all-numpy")
+    if numpy_r:
+        ratio = numpy_r["seconds"] / results["twoembed-all"]["seconds"]
+        print(f"  whole-file load without pandas / with it: {ratio:.2f}x")
     one_thread = results.get("pandas-1-thread", {}).get("seconds")
     if one_thread:
         ratio = results["twoembed-all"]["seconds"] / one_thread
