@@ -11,6 +11,7 @@ from twoembed import (
     block_names,
     build_embedding_block,
     export_vectors,
+    inspect_rows,
     load_glove,
     merged_matrix,
 )
@@ -184,3 +185,36 @@ def test_export_to_a_directory_is_refused(vocab, matrix, tmp_path):
     model = trained_classifier(vocab, matrix)
     with pytest.raises(ValueError, match="is a directory"):
         export_vectors(model, vocab, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda model, vocab, path: block_names(model),
+        lambda model, vocab, path: merged_matrix(model, vocab),
+        lambda model, vocab, path: export_vectors(model, vocab, path),
+        lambda model, vocab, path: inspect_rows(model, vocab),
+    ],
+    ids=["block_names", "merged_matrix", "export_vectors", "inspect_rows"],
+)
+@pytest.mark.parametrize("model", ["model.keras", None, "layer"])
+def test_something_other_than_a_model_is_refused_naming_it(
+    vocab, tmp_path, call, model
+):
+    if model == "layer":
+        model = keras.layers.Dense(2)
+    with pytest.raises(TypeError, match=r"`model` must be a keras\.Model") as error:
+        call(model, vocab, tmp_path / "out.txt")
+    if model == "model.keras":
+        assert "keras.models.load_model" in str(error.value)
+    assert not os.path.exists(tmp_path / "out.txt")
+
+
+@pytest.mark.parametrize("call", [export_vectors, inspect_rows])
+def test_something_other_than_a_vocabulary_is_refused_naming_it(
+    vocab, matrix, tmp_path, call
+):
+    model = keras.Model(*build_embedding_block(vocab, matrix))
+    args = (tmp_path / "out.txt",) if call is export_vectors else ()
+    with pytest.raises(TypeError, match=r"`vocab` must be a twoembed\.Vocabulary"):
+        call(model, None, *args)

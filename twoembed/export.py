@@ -18,6 +18,16 @@ __all__ = ["block_names", "export_vectors", "merged_matrix"]
 
 def _layers(model: keras.Model) -> list[keras.layers.Layer]:
     """All layers of `model`, nested models' layers included, in order."""
+    if not isinstance(model, keras.Model):
+        hint = (
+            " (a path: load it first with keras.models.load_model)"
+            if isinstance(model, (str, os.PathLike))
+            else ""
+        )
+        raise TypeError(
+            f"`model` must be a keras.Model{hint}. Received: {model!r:.80} of type "
+            f"{type(model).__name__}"
+        )
     found = []
     for layer in model.layers:
         found.append(layer)
@@ -77,11 +87,7 @@ def find_block(
 ) -> tuple[keras.layers.Embedding, keras.layers.Embedding]:
     """The frozen and the trainable table layers of one block in `model`,
     checked against `vocab`; `block` as in `merged_matrix`."""
-    if not isinstance(vocab, Vocabulary):
-        raise TypeError(
-            "`vocab` must be a twoembed.Vocabulary (Vocabulary.load reads a "
-            f"saved one). Received: {type(vocab).__name__}"
-        )
+    _check_vocab(vocab)
     names = block_names(model)
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
@@ -122,6 +128,14 @@ def find_block(
     return pretrained, special
 
 
+def _check_vocab(vocab: Any) -> None:
+    if not isinstance(vocab, Vocabulary):
+        raise TypeError(
+            "`vocab` must be a twoembed.Vocabulary (Vocabulary.load reads a "
+            f"saved one). Received: {type(vocab).__name__}"
+        )
+
+
 def export_vectors(
     model: keras.Model,
     vocab: Vocabulary,
@@ -139,6 +153,7 @@ def export_vectors(
     when complete: an existing file at `path` is replaced only then, and an
     interrupted export leaves it as it was.
     """
+    _check_vocab(vocab)
     if not isinstance(oov_token, str):
         raise TypeError(
             "`oov_token` must be a str. Received: "

@@ -131,8 +131,8 @@ def inspect_rows(
     """
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
         raise ValueError(f"`top` must be an int >= 1. Received: top={top!r}")
-    hits = None if ids is None else _count_hits(ids, vocab)
     pretrained, special = find_block(model, vocab, block)
+    hits = None if ids is None else _count_hits(ids, vocab)
     rows = np.asarray(keras.ops.convert_to_numpy(special.embeddings), np.float64)
     rows = rows[1:]  # row 0 is what every normal word looks up: pinned at 0
     start = getattr(special, "start", None)
