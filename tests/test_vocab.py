@@ -116,11 +116,30 @@ def test_bad_layout_raises_a_clear_error(words, specials, error, message):
         ("a b", None, TypeError, "not a string"),
         (["a", "b"], None, TypeError, "entry 0 is 'a'"),
         ([["a"], 7], None, TypeError, "entry 1 is 7 of type int"),
+        (None, None, TypeError, "batch=None of type NoneType"),
+        ([["a"], [b"a"]], None, TypeError, r"batch\[1\] holds b'a' .*decode it first"),
+        ([np.array([b"a"])], None, TypeError, "decode it first"),
+        ([[1, 2]], None, TypeError, "encode takes tokens, not ids"),
+        ([[["a"]]], None, TypeError, r"batch\[0\] holds \['a'\] of type list"),
     ],
 )
 def test_bad_encode_input_raises_a_clear_error(batch, max_len, error, message):
     with pytest.raises(error, match=message):
         Vocabulary(["a", "b"]).encode(batch, max_len=max_len)
+
+
+@pytest.mark.parametrize(
+    ("token", "message"), [(b"a", "decode it first"), (["a"], "of type list")]
+)
+def test_id_of_refuses_a_token_that_is_not_a_str(token, message):
+    with pytest.raises(TypeError, match=message):
+        Vocabulary(["a"]).id_of(token)
+
+
+@pytest.mark.parametrize("token_id", ["1", 1.7, True, None])
+def test_token_of_refuses_an_id_that_is_not_an_int(token_id):
+    with pytest.raises(TypeError, match=r"`token_id` must be an int"):
+        Vocabulary(["a"]).token_of(token_id)
 
 
 def test_token_of_refuses_ids_outside_the_layout():

@@ -215,10 +215,19 @@ class Vocabulary:
 
     def id_of(self, token: str) -> int:
         """Returns the id of `token`; any unknown token gets `oov_id`."""
-        return self._ids.get(token, self.oov_id)
+        found = self._ids.get(token) if isinstance(token, str) else None
+        if found is None:
+            _check_token(token, "`token` is")
+            return self.oov_id
+        return found
 
     def token_of(self, token_id: int) -> str | None:
         """Returns the token with id `token_id`; None for padding and OOV."""
+        if isinstance(token_id, bool) or not isinstance(token_id, (int, np.integer)):
+            raise TypeError(
+                "`token_id` must be an int. Received: "
+                f"token_id={token_id!r} of type {type(token_id).__name__}"
+            )
         token_id = int(token_id)
         n = self.num_words
         if 1 <= token_id <= n:
@@ -257,7 +266,13 @@ class Vocabulary:
                 "`batch` must be a list of token lists, not a string. "
                 f"Received: batch={batch!r}; did you mean [{batch!r}.split()]?"
             )
-        rows = list(batch)
+        try:
+            rows = list(batch)
+        except TypeError:
+            raise TypeError(
+                "`batch` must be a list of token lists. Received: "
+                f"batch={batch!r:.80} of type {type(batch).__name__}"
+            ) from None
         for i, tokens in enumerate(rows):
             if isinstance(tokens, (str, bytes)) or not isinstance(
                 tokens, (Sequence, np.ndarray)
@@ -271,10 +286,39 @@ class Vocabulary:
             max_len = max((len(tokens) for tokens in rows), default=0)
         ids = np.zeros((len(rows), max_len), dtype=np.int32)
         get, oov = self._ids.get, self.oov_id
-        for i, tokens in enumerate(rows):
-            row = [get(t, oov) for t in tokens[:max_len]]
-            ids[i, : len(row)] = row
+        try:
+            for i, tokens in enumerate(rows):
+                row = [get(t, oov) for t in tokens[:max_len]]
+                ids[i, : len(row)] = row
+        except TypeError:  # an unhashable token: say which
+            for t in tokens[:max_len]:
+                _check_token(t, f"batch[{i}] holds")
+            raise
+        # Only a token that is not in the vocabulary can be of the wrong type
+        # (every vocabulary token is a str): check the OOV ones.
+        for i in np.flatnonzero((ids == oov).any(axis=1)):
+            tokens = rows[i]
+            for j in np.flatnonzero(ids[i] == oov):
+                _check_token(tokens[j], f"batch[{i}] holds")
         return ids
+
+
+def _check_token(token: Any, where: str) -> None:
+    """Refuses a token that is not a str (bytes, an id, a nested list);
+    `where` says where it was, e.g. "batch[3] holds"."""
+    if isinstance(token, str):
+        return
+    if isinstance(token, bytes):
+        hint = "; decode it first (TensorFlow's string ops give bytes), e.g. "
+        hint += "t.decode('utf-8')"
+    elif isinstance(token, (int, np.integer)):
+        hint = "; encode takes tokens, not ids"
+    else:
+        hint = ""
+    raise TypeError(
+        f"Tokens must be str: {where} {token!r:.80} of type "
+        f"{type(token).__name__}{hint}."
+    )
 
 
 def _check_start_keys(
