@@ -31,3 +31,27 @@ def test_coverage_report_from_a_token_stream(tmp_path):
 def test_negative_or_non_integer_counts_are_refused(tmp_path, counts):
     with pytest.raises((TypeError, ValueError), match=r"`counts`.*Received"):
         load_glove(write(tmp_path, GLOVE), counts=counts, verbose=0)
+
+
+@pytest.mark.parametrize(
+    ("counts", "message"),
+    [
+        ([["the", "cat"], ["the"]], "chain.from_iterable"),
+        (iter([["the", "cat"], ["the"]]), "chain.from_iterable"),
+        (5, "counts=5 of type int"),
+        ([b"the", b"cat"], "an entry b'the' of type bytes"),
+        ({b"the": 2}, "an entry b'the' of type bytes"),
+    ],
+    ids=[
+        "token-lists",
+        "an-iterator-of-token-lists",
+        "a-number",
+        "bytes",
+        "bytes-keys",
+    ],
+)
+def test_counts_that_are_not_str_tokens_are_refused_naming_them(
+    tmp_path, counts, message
+):
+    with pytest.raises(TypeError, match=message):
+        load_glove(write(tmp_path, GLOVE), ["the"], counts=counts)

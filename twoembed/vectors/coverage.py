@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -21,8 +22,19 @@ def check_counts(
             f"corpus tokens, not a string. Received: counts={counts!r}"
         )
     if not isinstance(counts, Mapping):
-        return dict(collections.Counter(counts))
+        try:
+            checked = dict(collections.Counter(counts))
+        except TypeError:  # not iterable, or an entry that is not hashable
+            _check_tokens(counts)  # names it, unless an iterator used it up
+            raise TypeError(
+                "`counts` must map words to corpus counts or be an iterable of "
+                "tokens (str); it holds an entry that is not (a token list? for "
+                "one list per document, pass itertools.chain.from_iterable(docs))"
+            ) from None
+        _check_tokens(checked)
+        return checked
     checked = dict(counts)
+    _check_tokens(checked)
     for word, count in checked.items():
         if isinstance(count, bool) or not isinstance(count, (int, np.integer)):
             raise TypeError(
@@ -35,6 +47,31 @@ def check_counts(
                 f"counts[{word!r}]={count!r}"
             )
     return checked
+
+
+def _check_tokens(counts: Any) -> None:
+    """Refuses `counts` that is not iterable or holds a token that is not a
+    str, such as one token list per document."""
+    try:
+        tokens = iter(counts)
+    except TypeError:
+        raise TypeError(
+            "`counts` must map words to corpus counts or be an iterable of corpus "
+            f"tokens. Received: counts={counts!r:.80} of type {type(counts).__name__}"
+        ) from None
+    for token in tokens:
+        if not isinstance(token, str):
+            flat = (
+                "; for one token list per document, pass "
+                "itertools.chain.from_iterable(docs)"
+                if isinstance(token, (list, tuple))
+                else ""
+            )
+            raise TypeError(
+                "`counts` must map words (str) to counts or be an iterable of "
+                f"tokens (str). Received: an entry {token!r:.80} of type "
+                f"{type(token).__name__}{flat}"
+            )
 
 
 def make_report(
