@@ -28,7 +28,7 @@ SPECIALS = [":)", ":-(", "<3", "<url>", "<user>", "<num>", "<number>"]
 CONFIGS = {
     "glove": dict(style="glove"),
     "glove_keep_rules": dict(
-        style="glove", keep=[":D", "<3"], replacements=special_token_rules()
+        style="glove", keep=[":d", "<3"], replacements=special_token_rules()
     ),
     "glove_cased": dict(style="glove", lowercase=False),
     # kept tokens that start like a word: no runs (see
@@ -108,10 +108,16 @@ def test_a_text_holding_the_joining_byte_is_tokenised_on_its_own(raw):
     encoder = build_text_encoder(vocab, max_len=4)
     alone = keras.ops.convert_to_numpy(encoder(np.array([raw], dtype=object)))
     ids = keras.ops.convert_to_numpy(encoder(np.array([b"b", raw, b"a"], dtype=object)))
-    assert ids.tolist() == [[vocab.id_of("b"), 0, 0, 0], alone[0].tolist(),
-                            [vocab.id_of("a"), 0, 0, 0]]
-    expected = {b"a \xff b": ["a", None, "b"], b"a\xffb": ["a", None, "b"],
-                b"\xff": [None]}[raw]
+    assert ids.tolist() == [
+        [vocab.id_of("b"), 0, 0, 0],
+        alone[0].tolist(),
+        [vocab.id_of("a"), 0, 0, 0],
+    ]
+    expected = {
+        b"a \xff b": ["a", None, "b"],
+        b"a\xffb": ["a", None, "b"],
+        b"\xff": [None],
+    }[raw]
     want = [vocab.oov_id if t is None else vocab.id_of(t) for t in expected]
     assert alone[0].tolist() == want + [0] * (4 - len(want))
 
@@ -121,7 +127,8 @@ def test_bytes_glued_to_the_joining_byte_stay_in_their_text():
     encoder = build_text_encoder(vocab, max_len=2)
     ids = encoder(np.array([b"\xff\xff", b"a"], dtype=object))
     assert keras.ops.convert_to_numpy(ids).tolist() == [
-        [vocab.oov_id, 0], [vocab.id_of("a"), 0]
+        [vocab.oov_id, 0],
+        [vocab.id_of("a"), 0],
     ]
 
 
@@ -130,6 +137,14 @@ def test_text_encoder_keeps_the_vocabulary_special_tokens_whole():
     encoder = build_text_encoder(vocab, max_len=5)
     ids = encoder(np.array(["Great:)!<url>"], dtype=object))
     assert keras.ops.convert_to_numpy(ids).tolist() == [[1, 3, 2, 4, 0]]
+
+
+def test_a_kept_token_with_capitals_is_refused_and_a_special_one_only_warned_of():
+    vocab = Vocabulary(["great"], ["<URL>"])
+    with pytest.raises(ValueError, match=r"keep\[0\]='XD' could never match"):
+        build_text_encoder(vocab, keep=["XD"])
+    with pytest.warns(UserWarning, match="can never come out of the tokeniser"):
+        build_text_encoder(vocab)
 
 
 def test_oov_goes_to_the_top_and_padding_stays_zero():
@@ -195,8 +210,14 @@ def test_raw_text_model_saves_and_reloads_in_safe_mode_in_a_fresh_process(tmp_pa
     expected = [keras.ops.convert_to_numpy(x) for x in model(np.array(batch, object))]
     model.save(tmp_path / "text.keras")
     subprocess.run(
-        [sys.executable, "-c", RELOAD, str(tmp_path / "text.keras"), "|".join(batch),
-         str(tmp_path / "out.npz")],
+        [
+            sys.executable,
+            "-c",
+            RELOAD,
+            str(tmp_path / "text.keras"),
+            "|".join(batch),
+            str(tmp_path / "out.npz"),
+        ],
         check=True,
         timeout=300,
     )

@@ -9,9 +9,23 @@ from twoembed.tokenize import split_gain
     [
         ('"We left."', ['"', "we", "left", ".", '"']),
         ("Afghanistan, meanwhile;", ["afghanistan", ",", "meanwhile", ";"]),
-        ("it's they're we've you'll he'd i'm", ["it", "'s", "they", "'re", "we",
-                                                 "'ve", "you", "'ll", "he", "'d",
-                                                 "i", "'m"]),
+        (
+            "it's they're we've you'll he'd i'm",
+            [
+                "it",
+                "'s",
+                "they",
+                "'re",
+                "we",
+                "'ve",
+                "you",
+                "'ll",
+                "he",
+                "'d",
+                "i",
+                "'m",
+            ],
+        ),
         ("don't can't WON'T", ["do", "n't", "ca", "n't", "wo", "n't"]),
         ("it\u2019s", ["it", "\u2019s"]),
         ("o'neill rock'n'roll", ["o'neill", "rock'n'roll"]),
@@ -20,8 +34,10 @@ from twoembed.tokenize import split_gain
         ("(see http://x.io/a?b=1).", ["(", "see", "http://x.io/a?b=1", ")", "."]),
         ("www.example.com, ok", ["www.example.com", ",", "ok"]),
         ("mail ann.b@mail.co.uk!", ["mail", "ann.b@mail.co.uk", "!"]),
-        ("the U.S. e.g. wait... -- no", ["the", "u.s.", "e.g.", "wait", "...", "--",
-                                        "no"]),
+        (
+            "the U.S. e.g. wait... -- no",
+            ["the", "u.s.", "e.g.", "wait", "...", "--", "no"],
+        ),
         ("'90s 'sup", ["'", "90s", "'", "sup"]),
         ("Été\u00a0à Paris!!", ["Été", "à", "paris", "!", "!"]),
         ("e\u0301t\u00e9 日本語", ["e\u0301t\u00e9", "日本語"]),
@@ -75,15 +91,28 @@ def test_special_token_rules_replace_urls_mentions_and_numbers():
     rules = special_token_rules()
     text = "@Ann: 3.5 of 1,000 at http://x.io/a, mail ann@x.com mp3 3rd"
     assert tokenize(text, replacements=rules) == [
-        "<user>", ":", "<num>", "of", "<num>", "at", "<url>", ",", "mail",
-        "ann@x.com", "mp3", "<num>", "rd",
+        "<user>",
+        ":",
+        "<num>",
+        "of",
+        "<num>",
+        "at",
+        "<url>",
+        ",",
+        "mail",
+        "ann@x.com",
+        "mp3",
+        "<num>",
+        "rd",
     ]
 
 
 def test_rule_names_are_configurable_and_rules_can_be_left_out():
     rules = special_token_rules(url=None, user="<USER>", number="<number>")
     assert tokenize("@bob 42 http://x.io", replacements=rules) == [
-        "<USER>", "<number>", "http://x.io",
+        "<USER>",
+        "<number>",
+        "http://x.io",
     ]
 
 
@@ -131,6 +160,15 @@ def test_tokenize_refuses_an_unknown_style():
 def test_keep_refuses_empty_or_spaced_entries(entry):
     with pytest.raises(ValueError, match=r"keep\[1\]"):
         tokenize("x", keep=[":)", entry])
+
+
+def test_a_kept_token_with_capitals_is_refused_when_the_text_is_lowercased():
+    with pytest.raises(
+        ValueError, match=r"keep\[1\]=':D' could never match; pass ':d'"
+    ):
+        tokenize("a :D b", keep=[":)", ":D"])
+    assert tokenize("a :D b", keep=[":D"], lowercase=False) == ["a", ":D", "b"]
+    assert tokenize("a :D b", keep=[":d"]) == ["a", ":d", "b"]
 
 
 def test_keep_refuses_non_strings():

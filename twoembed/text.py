@@ -37,9 +37,10 @@ from twoembed.patterns import _OTHER_SPACE, graph_patterns
 from twoembed.tokenize import (
     Replacement,
     check_keep,
+    check_keep_case,
     check_replacements,
     check_style,
-    tokenize,
+    split_text,
 )
 from twoembed.vocab import Vocabulary
 
@@ -246,6 +247,8 @@ def build_text_encoder(
     style = check_style(style)
     rules = check_replacements(replacements)
     keep = check_keep(keep)
+    if lowercase:
+        check_keep_case(keep)  # the vocabulary's special tokens only get a warning
     keep += tuple(
         t
         for t in vocab.special_tokens
@@ -271,8 +274,8 @@ def build_text_encoder(
 
     def reachable(token: str) -> bool:  # a clitic such as 's only follows a word
         options = (lowercase, style, keep, rules)
-        return tokenize(token, *options) == [token] or (
-            tokenize("x" + token, *options)[1:] == [token]
+        return split_text(token, *options) == [token] or (
+            split_text("x" + token, *options)[1:] == [token]
         )
 
     unreachable = [t for t in tokens if not reachable(t)]

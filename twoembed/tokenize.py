@@ -199,6 +199,19 @@ def _check_keep(keep: Iterable[str]) -> tuple[str, ...]:
     return tuple(checked)
 
 
+@functools.lru_cache(maxsize=64)
+def check_keep_case(keep: tuple[str, ...]) -> None:
+    """Refuses, when the text is lowercased, a kept token with an ASCII
+    capital: the lowercased text could never hold it."""
+    for position, token in enumerate(keep):
+        if any("A" <= c <= "Z" for c in token):
+            raise ValueError(
+                "With lowercase=True the text is lowercased before kept tokens are "
+                f"matched, so keep[{position}]={token!r} could never match; pass "
+                f"{token.translate(_ASCII_LOWER)!r}, or lowercase=False."
+            )
+
+
 def check_replacements(
     replacements: Iterable[Replacement | tuple[str, str]] | None,
 ) -> tuple[Replacement, ...]:
@@ -264,7 +277,20 @@ def tokenize(
         )
     style = check_style(style)
     keep = check_keep(keep)
-    rules = check_replacements(replacements)
+    if lowercase:
+        check_keep_case(keep)
+    return split_text(text, lowercase, style, keep, check_replacements(replacements))
+
+
+def split_text(
+    text: str,
+    lowercase: bool,
+    style: str,
+    keep: tuple[str, ...],
+    rules: tuple[Replacement, ...],
+) -> list[str]:
+    """`tokenize` on arguments already checked; a kept token may hold capitals
+    (they never match lowercased text)."""
     if lowercase:
         text = text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
     for rule in rules:
@@ -310,8 +336,10 @@ def split_gain(
     >>> split_gain([('"we', 5), ("zzz", 3), ("it's", 2)], {"we", '"', "it", "'s"})
     (7, ['"we', "it's"])
     """
-    found = has_vector if isinstance(has_vector, (Mapping, set, frozenset)) else set(
+    found = (
         has_vector
+        if isinstance(has_vector, (Mapping, set, frozenset))
+        else set(has_vector)
     )
     total, words = 0, []
     for word, count in missing_counts:
