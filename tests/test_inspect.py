@@ -141,3 +141,12 @@ def test_command_line_inspect_prints_the_table(vocab, matrix, tmp_path, capsys):
     assert "No ids file at" in capsys.readouterr().err
     assert main(["inspect", *args, "--top", "0"]) == 1
     assert "--top must be at least 1" in capsys.readouterr().err
+
+
+def test_rows_of_norm_zero_are_never_listed_as_neighbours():
+    vocab = Vocabulary(["a", "b", "c"], ["<u>"])
+    matrix = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]])  # only "b" is nonzero
+    model = keras.Model(*build_embedding_block(vocab, matrix))
+    for record in inspect_rows(model, vocab, top=3):
+        assert record.neighbours == ("b",)
+        assert len(record.cosines) == 1 and np.isfinite(record.cosines[0])

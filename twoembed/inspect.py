@@ -142,6 +142,7 @@ def inspect_rows(
         pretrained.embeddings, rows, top=min(int(top), vocab.num_words),
         first=1, stop=vocab.num_words + 1,
     )
+    real = np.isfinite(cosines)  # fewer nonzero rows than `top`: lists stop short
     records = []
     first_id = vocab.num_words + 1
     for j, row in enumerate(rows):
@@ -159,8 +160,8 @@ def inspect_rows(
                 moved=moved,
                 start_cosine=start_cosine,
                 norm=norm,
-                neighbours=tuple(vocab.words[i - 1] for i in found[j]),
-                cosines=tuple(float(c) for c in cosines[j]),
+                neighbours=tuple(vocab.words[i - 1] for i in found[j][real[j]]),
+                cosines=tuple(float(c) for c in cosines[j][real[j]]),
             )
         )
     return RowReport(records, median)
@@ -179,7 +180,8 @@ def nearest_rows(
     `table` is any 2-D array or Keras variable. It is scored `chunk_rows`
     rows at a time, read in place where the backend allows (a CPU tensor
     through DLPack), else copied one chunk at a time; besides the `(rows,)`
-    norms nothing table-sized is made. Rows of norm zero are never returned.
+    norms nothing table-sized is made. Rows of norm zero are never returned:
+    where fewer than `top` rows are nonzero, a list ends in cosine -inf.
 
     Returns:
         `(indices, cosines, median_norm)`: int arrays `(len(queries), top)`
