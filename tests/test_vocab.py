@@ -171,7 +171,19 @@ def test_save_then_load_gives_the_same_ids(tmp_path_factory, layout):
             '{"format": "twoembed.Vocabulary", "version": 1, "words": ["a", "a"]}',
             "'a' twice",
         ),
+        ("[" * 100_000, "not a vocabulary JSON file"),
+        ('{"format": "twoembed.Vocabulary", "version": true}', "version True"),
+        (
+            '{"format": "twoembed.Vocabulary", "version": 1, "words": {"a": 1}}',
+            '"words" must be a JSON list of strings. Received: dict',
+        ),
+        (
+            '{"format": "twoembed.Vocabulary", "version": 1, "special_tokens": "<u>"}',
+            '"special_tokens" must be a JSON list',
+        ),
     ],
+    ids=["not-json", "a-list", "other-format", "version-9", "a-word-twice",
+         "nested-deep", "version-true", "words-a-dict", "specials-a-string"],
 )
 def test_loading_a_bad_vocabulary_file_raises_value_error(tmp_path, content, message):
     path = tmp_path / "vocab.json"

@@ -195,7 +195,7 @@ class Vocabulary:
         try:
             with open(path, encoding="utf-8") as f:
                 data = json.load(f)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             raise ValueError(
                 f"{os.fspath(path)!r} is not a vocabulary JSON file written by "
                 f"Vocabulary.save: {error}"
@@ -206,12 +206,21 @@ class Vocabulary:
                 f"Vocabulary.save: expected a JSON object with "
                 f'"format": "{_FORMAT}"'
             )
-        if data.get("version") != 1:
+        version = data.get("version")
+        if version != 1 or isinstance(version, bool):
             raise ValueError(
                 f"{os.fspath(path)!r} has vocabulary format version "
-                f"{data.get('version')!r}; this twoembed reads version 1"
+                f"{version!r}; this twoembed reads version 1"
             )
-        return cls(data.get("words", []), data.get("special_tokens", []))
+        fields = {key: data.get(key, []) for key in ("words", "special_tokens")}
+        for key, value in fields.items():
+            if not isinstance(value, list):
+                raise ValueError(
+                    f"{os.fspath(path)!r} is not a vocabulary file written by "
+                    f'Vocabulary.save: "{key}" must be a JSON list of strings. '
+                    f"Received: {type(value).__name__} {value!r:.80}"
+                )
+        return cls(fields["words"], fields["special_tokens"])
 
     def id_of(self, token: str) -> int:
         """Returns the id of `token`; any unknown token gets `oov_id`."""
