@@ -326,7 +326,13 @@ def test_bad_matrix_raises_before_any_layer_is_built(
         ({"max_len": "5"}, TypeError, "'5'"),
         ({"name": ""}, ValueError, "name=''"),
         ({"name": 5}, TypeError, "name=5"),
+        ({"name": "a/b"}, ValueError, "without '/'.*name='a/b'"),
         ({"special_tokens": "<u>"}, TypeError, "not a single string"),
+        (
+            {"special_initializer": "glorot_unifrom"},
+            ValueError,
+            "special_initializer='glorot_unifrom'",
+        ),
     ],
 )
 def test_bad_arguments_raise_a_clear_error(matrix, kwargs, error, message):
@@ -335,6 +341,18 @@ def test_bad_arguments_raise_a_clear_error(matrix, kwargs, error, message):
         args["glove_matrix"] = matrix[: len(kwargs["vocab"])]
     with pytest.raises(error, match=message):
         build_embedding_block(**args)
+
+
+def test_a_bad_special_initializer_is_refused_before_the_table_is_filled(
+    vocab, matrix, monkeypatch
+):
+    filled = []
+    monkeypatch.setattr(
+        twoembed.block, "fill_frozen_table", lambda *args: filled.append(args)
+    )
+    with pytest.raises(ValueError, match="special_initializer"):
+        build_embedding_block(vocab, matrix, special_initializer="glorot_unifrom")
+    assert filled == []
 
 
 def test_special_tokens_that_contradict_the_vocabulary_are_refused(vocab, matrix):

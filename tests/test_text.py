@@ -240,3 +240,8 @@ def test_tokens_reserved_by_text_vectorization_are_refused(reserved):
 def test_text_encoder_refuses_a_word_list():
     with pytest.raises(TypeError, match="Vocabulary"):
         build_text_encoder(["a", "b"])
+
+
+def test_a_name_keras_would_refuse_is_refused_naming_it():
+    with pytest.raises(ValueError, match="name='a/b'"):
+        build_text_encoder(Vocabulary(["a"]), name="a/b")

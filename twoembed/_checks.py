@@ -22,6 +22,19 @@ def check_max_len(max_len: object) -> int | None:
     return int(max_len)
 
 
+def check_name(name: object) -> str:
+    """Returns `name`, refusing what Keras refuses in a layer name (a
+    non-str, an empty str, a `/`), before any layer is built."""
+    if not isinstance(name, str):
+        raise TypeError(f"`name` must be a str. Received: name={name!r}")
+    if not name or "/" in name:
+        raise ValueError(
+            "`name` must be a non-empty str without '/' (Keras layer names cannot "
+            f"hold one). Received: name={name!r}"
+        )
+    return name
+
+
 def check_tokens(tokens: Iterable[str], what: str, unique: bool = True) -> list[str]:
     """Returns `tokens` as a new list, refusing non-strings, text that cannot
     be UTF-8, and (if `unique`) duplicates."""

@@ -23,7 +23,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from twoembed._checks import check_max_len
+from twoembed._checks import check_max_len, check_name
 from twoembed.fill import check_matrix, fill_frozen_table
 from twoembed.frozen import FrozenEmbedding, NpyRows, fingerprint_of
 from twoembed.layers import (
@@ -102,6 +102,16 @@ def _special_seed(name: str) -> int:
     return zlib.crc32(f"twoembed:{name}:{user_seed}".encode()) & 0x7FFFFFFF
 
 
+def _initializer(identifier: Any) -> keras.initializers.Initializer:
+    try:
+        return keras.initializers.get(identifier)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            "`special_initializer` must be a Keras initializer, its name or its "
+            f"config. Received: special_initializer={identifier!r:.80} ({error})"
+        ) from None
+
+
 def build_embedding_block(
     vocab: Vocabulary | Sequence[str],
     glove_matrix: Any,
@@ -166,10 +176,7 @@ def build_embedding_block(
     """
     vocab = _as_vocabulary(vocab, special_tokens)
     max_len = check_max_len(max_len)
-    if not isinstance(name, str):
-        raise TypeError(f"`name` must be a str. Received: name={name!r}")
-    if not name:
-        raise ValueError("`name` must be a non-empty str. Received: name=''")
+    name = check_name(name)
     if frozen_dtype not in ("float32", "float16"):
         raise ValueError(
             '`frozen_dtype` must be "float32" or "float16". Received: '
@@ -186,6 +193,8 @@ def build_embedding_block(
             special_init, vocab, matrix.mapped() if is_file else matrix
         )
         pull = PullToStart(start_pull)  # refuses a bad strength before any layer
+        if special_initializer is not None:  # a typo is refused before the fill
+            special_initializer = _initializer(special_initializer)
     except (TypeError, ValueError):
         if is_file:
             matrix.close()

@@ -32,7 +32,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from twoembed._checks import check_max_len
+from twoembed._checks import check_max_len, check_name
 from twoembed.patterns import _OTHER_SPACE, graph_patterns
 from twoembed.tokenize import (
     Replacement,
@@ -244,6 +244,7 @@ def build_text_encoder(
             f"`vocab` must be a twoembed.Vocabulary. Received: {type(vocab).__name__}"
         )
     max_len = check_max_len(max_len)
+    name = check_name(name)
     style = check_style(style)
     rules = check_replacements(replacements)
     keep = check_keep(keep)
