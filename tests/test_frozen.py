@@ -333,3 +333,22 @@ print("both reloaded")
         )
         assert result.returncode == 0, result.stderr[-3000:]
     assert "both reloaded" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("location", "error", "message"),
+    [
+        (5, TypeError, "Received: 5 of type int"),
+        ("", TypeError, "Received: '' of type str"),
+        ({"old.npy": None}, TypeError, "an entry 'old.npy': None"),
+        ("{tmp}", ValueError, "not a directory"),
+    ],
+)
+def test_table_location_refuses_what_is_not_a_path_naming_it(
+    tmp_path, location, error, message
+):
+    if location == "{tmp}":
+        location = str(tmp_path)
+    with pytest.raises(error, match=message):
+        with twoembed.table_location(location):
+            pass

@@ -242,11 +242,41 @@ def table_location(location: PathLike | Mapping[str, PathLike]) -> Iterator[None
         with twoembed.table_location("/data/glove.840B.npy"):
             model = keras.models.load_model("model.keras")
     """
-    token = _relocated.set(location)
+    token = _relocated.set(_checked_location(location))
     try:
         yield
     finally:
         _relocated.reset(token)
+
+
+def _checked_location(location: Any) -> Any:
+    """`location` as `table_location` takes it: one path, or a mapping of
+    paths to paths (each str or PathLike), refused naming the bad entry."""
+
+    def is_path(value: Any) -> bool:
+        return isinstance(value, (str, os.PathLike)) and bool(os.fspath(value))
+
+    if isinstance(location, Mapping):
+        for saved, new in location.items():
+            if not (is_path(saved) and is_path(new)):
+                raise TypeError(
+                    "`table_location` takes a path or a mapping from saved paths to "
+                    "new paths (str or os.PathLike). Received: an entry "
+                    f"{saved!r:.80}: {new!r:.80}"
+                )
+        return dict(location)
+    if not is_path(location):
+        raise TypeError(
+            "`table_location` takes a path or a mapping from saved paths to new "
+            f"paths (str or os.PathLike). Received: {location!r:.80} of type "
+            f"{type(location).__name__}"
+        )
+    if os.path.isdir(location):
+        raise ValueError(
+            f"`table_location` must be the table's .npy file, not a directory. "
+            f"Received: {os.fspath(location)!r}"
+        )
+    return location
 
 
 def _where(saved_path: str) -> str:
