@@ -307,3 +307,41 @@ def test_coverage_splits_punctuation_by_default_and_whitespace_on_request(tmp_pa
         "2 missing tokens (28.57% of the corpus) would be found with --style glove, "
         """e.g. '"the', 'great."'""" in spaces.stdout
     )
+
+
+@pytest.mark.parametrize(
+    ("model", "ids", "message"),
+    [
+        (b"not a zip", None, "is not a .keras file"),
+        (b"", None, "is not a .keras file"),
+        ("cut", None, "is not a .keras file"),
+        (None, "npz", "ids.npy' as a .npy array of ids: not a .npy file"),
+        (None, "text", "ids.npy' as a .npy array of ids: not a .npy file"),
+        (None, "dir", "ids.npy' is a directory, not a ids file"),
+    ],
+    ids=["not-a-zip", "empty", "cut-short", "ids-npz", "ids-text", "ids-dir"],
+)
+def test_unreadable_model_or_ids_files_are_named_with_what_is_wrong(
+    demo_dir, tmp_path, capsys, model, ids, message
+):
+    demo_dir, _ = demo_dir
+    model_path = str(demo_dir / "model.keras")
+    if model is not None:
+        model_path = str(tmp_path / "m.keras")
+        whole = (demo_dir / "model.keras").read_bytes()
+        with open(model_path, "wb") as f:
+            f.write(whole[: len(whole) // 2] if model == "cut" else model)
+    args = ["inspect", model_path, str(demo_dir / "vocab.json")]
+    if ids is not None:
+        path = tmp_path / "ids.npy"
+        if ids == "npz":
+            with open(path, "wb") as f:
+                np.savez(f, ids=np.zeros(3, "int32"))
+        elif ids == "text":
+            path.write_text("1 2 3\n")
+        else:
+            path.mkdir()
+        args += ["--ids", str(path)]
+    assert main(args) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and message in lines[0]

@@ -238,14 +238,26 @@ def _export(args: argparse.Namespace) -> None:
 
 def _load_model(path: str) -> Any:
     """The Keras model saved at `path`, or a ValueError saying why not."""
+    import zipfile
+
     import keras
 
     import twoembed  # noqa: F401  registers the block's functions for loading
 
+    if not zipfile.is_zipfile(path):  # Keras calls that "File not found"
+        raise ValueError(
+            f"{path!r} is not a .keras file: a .keras model is a zip archive, and "
+            "this is not one (cut short by an interrupted copy, or another format)"
+        )
     try:
         return keras.models.load_model(path)
     except Exception as error:
         raise ValueError(f"Cannot load {path!r} as a Keras model: {error}") from None
+
+
+def _is_npy(path: str) -> bool:
+    with open(path, "rb") as f:
+        return f.read(6) == b"\x93NUMPY"
 
 
 def _inspect(args: argparse.Namespace) -> None:
@@ -256,6 +268,8 @@ def _inspect(args: argparse.Namespace) -> None:
         (args.vocab, "vocabulary"),
         (args.ids, "ids"),
     ):
+        if path is not None and os.path.isdir(path):
+            raise ValueError(f"{path!r} is a directory, not a {what} file")
         if path is not None and not os.path.isfile(path):
             raise FileNotFoundError(f"No {what} file at {path!r}")
     import numpy as np
@@ -267,6 +281,8 @@ def _inspect(args: argparse.Namespace) -> None:
     ids = None
     if args.ids is not None:
         try:
+            if not _is_npy(args.ids):
+                raise ValueError("not a .npy file (np.save writes one)")
             ids = np.load(args.ids, allow_pickle=False)
         except Exception as error:
             raise ValueError(
