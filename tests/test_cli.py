@@ -345,3 +345,20 @@ def test_unreadable_model_or_ids_files_are_named_with_what_is_wrong(
     assert main(args) == 1
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and message in lines[0]
+
+
+def test_export_to_an_empty_path_is_one_line_and_writes_nothing(
+    tmp_path, monkeypatch, capsys
+):
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    (tmp_path / "cwd" / "m.keras").write_bytes(b"a trained model")
+    (tmp_path / "cwd" / "v.json").write_bytes(b"its vocabulary")
+    assert main(["export", "m.keras", "v.json", ""]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == (
+        "twoembed export: error: OUT is empty: name the text file to write. "
+        "Received: ''"
+    )
+    assert os.listdir(tmp_path) == ["cwd"]
+    assert sorted(os.listdir(tmp_path / "cwd")) == ["m.keras", "v.json"]

@@ -218,3 +218,21 @@ def test_something_other_than_a_vocabulary_is_refused_naming_it(
     args = (tmp_path / "out.txt",) if call is export_vectors else ()
     with pytest.raises(TypeError, match=r"`vocab` must be a twoembed\.Vocabulary"):
         call(model, None, *args)
+
+
+@pytest.mark.parametrize("path", ["", b"v.txt", None])
+def test_export_refuses_an_empty_or_non_str_path_naming_it(
+    vocab, matrix, tmp_path, monkeypatch, path
+):
+    model = trained_classifier(vocab, matrix)
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    with pytest.raises((TypeError, ValueError), match=rf"Received: path={path!r}"):
+        export_vectors(model, vocab, path)
+    assert os.listdir(tmp_path) == ["cwd"] and os.listdir(tmp_path / "cwd") == []
+
+
+def test_export_into_a_missing_directory_names_it(vocab, matrix, tmp_path):
+    model = trained_classifier(vocab, matrix)
+    with pytest.raises(FileNotFoundError, match=r"No directory '.*no-dir' to write"):
+        export_vectors(model, vocab, tmp_path / "no-dir" / "v.txt")

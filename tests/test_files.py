@@ -1,6 +1,7 @@
 """Atomic writes: a target is complete or as it was, whatever stops the writer."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -167,3 +168,70 @@ def test_an_unwritable_output_directory_is_refused_before_any_work(tmp_path):
         check_writable_directory(a_file, "out_dir")
     made = check_writable_directory(tmp_path / "new" / "dir", "out_dir")
     assert os.path.isdir(made) and os.listdir(made) == []
+
+
+def write_text(how, path, text="new"):
+    """Writes `text` to `path` the way `how` says: atomic_write or atomic_save."""
+    if how == "write":
+        with atomic_write(path, "w") as f:
+            f.write(text)
+    else:
+        atomic_save(path, lambda p: open(p, "w").write(text))
+
+
+@pytest.mark.parametrize("how", ["write", "save"])
+def test_a_missing_directory_is_named_not_the_temporary_file(tmp_path, how):
+    target = tmp_path / "no-dir" / "vocab.json"
+    with pytest.raises(FileNotFoundError) as caught:
+        write_text(how, target)
+    message = str(caught.value)
+    assert f"No directory {str(tmp_path / 'no-dir')!r}" in message
+    assert repr(str(target)) in message and ".tmp" not in message
+
+
+@pytest.mark.parametrize("how", ["write", "save"])
+def test_a_directory_as_the_target_is_refused_naming_it(tmp_path, how):
+    target = tmp_path / "models"
+    target.mkdir()
+    with pytest.raises(IsADirectoryError, match=f"{str(target)!r} is a directory"):
+        write_text(how, target)
+    assert os.listdir(tmp_path) == ["models"] and os.listdir(target) == []
+
+
+def test_a_file_as_the_directory_is_refused_naming_it(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(NotADirectoryError, match=r"'.*a-file' is not a directory"):
+        write_text("write", tmp_path / "a-file" / "v.txt")
+
+
+@pytest.mark.parametrize("how", ["write", "save"])
+def test_an_empty_path_is_refused_and_writes_nothing_in_the_parent(
+    tmp_path, monkeypatch, how
+):
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    with pytest.raises(ValueError, match=r"`path` is empty.*Received: path=''"):
+        write_text(how, "")
+    assert os.listdir(tmp_path) == ["cwd"] and os.listdir(tmp_path / "cwd") == []
+
+
+@pytest.mark.parametrize("path", [b"v.txt", None, 3, ["v.txt"]])
+@pytest.mark.parametrize("how", ["write", "save"])
+def test_a_path_that_is_not_a_str_or_path_is_refused_naming_it(
+    tmp_path, monkeypatch, how, path
+):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TypeError, match=rf"Received: path={re.escape(repr(path))}"):
+        write_text(how, path)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_path_with_a_null_byte_is_refused_naming_it(tmp_path):
+    with pytest.raises(ValueError, match=r"null byte.*Received: path='v\\x00.txt'"):
+        write_text("write", "v\0.txt")
+
+
+def test_a_path_ending_in_a_slash_is_refused_not_written_without_it(tmp_path):
+    with pytest.raises(IsADirectoryError, match=r"names a directory \(it ends"):
+        write_text("write", f"{tmp_path / 'v.txt'}/")
+    assert os.listdir(tmp_path) == []

@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -214,3 +216,19 @@ def test_save_replaces_an_earlier_file_whole_and_leaves_no_temporary(tmp_path):
     Vocabulary(["c"], ["<u>"]).save(path)
     assert Vocabulary.load(path) == Vocabulary(["c"], ["<u>"])
     assert [p.name for p in tmp_path.iterdir()] == ["vocab.json"]
+
+
+def test_save_into_a_missing_directory_names_it_not_a_temporary_file(tmp_path):
+    target = tmp_path / "artifacts" / "vocab.json"
+    with pytest.raises(FileNotFoundError) as caught:
+        Vocabulary(["a"]).save(target)
+    assert f"No directory {str(tmp_path / 'artifacts')!r}" in str(caught.value)
+    assert ".tmp" not in str(caught.value)
+
+
+@pytest.mark.parametrize("path", [b"vocab.json", None])
+def test_save_refuses_a_path_that_is_not_a_str_naming_it(tmp_path, monkeypatch, path):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TypeError, match=rf"Received: path={path!r} of type"):
+        Vocabulary(["a"]).save(path)
+    assert os.listdir(tmp_path) == []

@@ -14,8 +14,10 @@ a target deletes the stale ones of that target.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -34,10 +36,78 @@ _NAME_KEPT = 120
 _TEMPORARY = re.compile(r"\.(?P<name>.+)\.(?P<pid>[0-9]+)-[A-Za-z0-9_]+\.tmp(\.\w+)?")
 
 
+def checked_path(path: PathLike) -> str:
+    """`path` as a str, or a TypeError/ValueError naming it: a str or
+    `os.PathLike` of str, not empty, no null byte."""
+    target = os.fspath(path) if isinstance(path, os.PathLike) else path
+    if not isinstance(target, str):
+        raise TypeError(
+            "`path` must be a str or an os.PathLike of str naming the file to "
+            f"write. Received: path={path!r} of type {type(path).__name__}"
+        )
+    if not target:
+        raise ValueError("`path` is empty: name the file to write. Received: path=''")
+    if "\0" in target:
+        raise ValueError(
+            "`path` holds a null byte, which no file name can. "
+            f"Received: path={target!r}"
+        )
+    return target
+
+
+def _os_error(kind: type[OSError], code: int, message: str) -> OSError:
+    """An OSError of `kind` whose text is `message` and whose errno is `code`."""
+    error = kind(message)
+    error.errno = code
+    return error
+
+
 def _split(path: PathLike) -> tuple[str, str, str]:
-    target = os.fspath(path)
+    """(path as given, its directory, its file name), once `path` is proven
+    a file that can be written: errors name `path`, never a temporary."""
+    target = checked_path(path)
+    if target.endswith((os.sep, os.altsep or os.sep)):
+        raise _os_error(
+            IsADirectoryError,
+            errno.EISDIR,
+            f"{target!r} names a directory (it ends with {target[-1]!r}), not a "
+            "file to write",
+        )
     directory, name = os.path.split(os.path.abspath(target))
+    try:
+        found = os.stat(directory)
+    except FileNotFoundError:
+        raise _os_error(
+            FileNotFoundError,
+            errno.ENOENT,
+            f"No directory {directory!r} to write {target!r} in",
+        ) from None
+    except OSError as error:
+        raise _os_error(
+            type(error),
+            error.errno or 0,
+            f"Cannot write {target!r}: {error.strerror or error} "
+            f"(its directory {directory!r})",
+        ) from None
+    if not stat.S_ISDIR(found.st_mode):
+        raise _os_error(
+            NotADirectoryError,
+            errno.ENOTDIR,
+            f"{directory!r} is not a directory, so {target!r} cannot be written",
+        )
+    if os.path.isdir(os.path.join(directory, name)):
+        raise _os_error(
+            IsADirectoryError,
+            errno.EISDIR,
+            f"{target!r} is a directory, not a file to write",
+        )
     return target, directory, name
+
+
+def check_target(path: PathLike) -> str:
+    """`path` as a str, once proven a file `atomic_write` can write; else the
+    error it would raise. For callers that check before long work."""
+    return _split(path)[0]
 
 
 def _temporary(directory: str, name: str, suffix: str = "") -> tuple[int, str]:
@@ -65,10 +135,25 @@ def _replaced_when_done(path: PathLike, suffix: str = "") -> Iterator[tuple[int,
     """Yields a new temporary file beside `path` (fd, path); renames it over
     `path` when the block ends, removes it when the block raises."""
     target, directory, name = _split(path)
-    descriptor, temporary = _temporary(directory, name, suffix)
+    try:
+        descriptor, temporary = _temporary(directory, name, suffix)
+    except OSError as error:
+        raise _os_error(
+            type(error),
+            error.errno or 0,
+            f"Cannot write {target!r}: cannot create a file in {directory!r}: "
+            f"{error.strerror or error}",
+        ) from None
     try:
         yield descriptor, temporary
-        os.replace(temporary, target)
+        try:
+            os.replace(temporary, target)
+        except OSError as error:
+            raise _os_error(
+                type(error),
+                error.errno or 0,
+                f"Cannot write {target!r}: {error.strerror or error}",
+            ) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.remove(temporary)
@@ -114,7 +199,7 @@ def atomic_save(path: PathLike, save: Callable[[str], object]) -> None:
     >>> open(target).read()
     'complete'
     """
-    suffix = os.path.splitext(os.fspath(path))[1]
+    suffix = os.path.splitext(checked_path(path))[1]
     with _replaced_when_done(path, suffix) as (descriptor, temporary):
         os.close(descriptor)
         save(temporary)

@@ -212,6 +212,8 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def _export(args: argparse.Namespace) -> None:
+    if not args.out:
+        raise ValueError("OUT is empty: name the text file to write. Received: ''")
     for path, what in ((args.model, "model"), (args.vocab, "vocabulary")):
         if not os.path.isfile(path):
             raise FileNotFoundError(f"No {what} file at {path!r}")

@@ -8,7 +8,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from twoembed._files import PathLike, atomic_write
+from twoembed._files import PathLike, atomic_write, check_target, checked_path
 from twoembed.layers import shift_ids
 from twoembed.vectors import token_reads_back
 from twoembed.vocab import Vocabulary
@@ -154,6 +154,9 @@ def export_vectors(
     interrupted export leaves it as it was.
     """
     _check_vocab(vocab)
+    if os.path.isdir(checked_path(path)):
+        raise ValueError(f"{os.fspath(path)!r} is a directory, not a file to write")
+    target = check_target(path)  # before the work: errors name `path`
     if not isinstance(oov_token, str):
         raise TypeError(
             "`oov_token` must be a str. Received: "
@@ -174,13 +177,8 @@ def export_vectors(
             "back (empty, a line break, or spaces followed only by numbers), "
             f"e.g. {bad[:5]!r}"
         )
-    directory = os.path.dirname(os.fspath(path)) or "."
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"No directory {directory!r} to write {path!r} in")
-    if os.path.isdir(path):
-        raise ValueError(f"{os.fspath(path)!r} is a directory, not a file to write")
     line = "%s " + " ".join(["%.9g"] * dim) + "\n"
-    with atomic_write(path, "w", encoding="utf-8", newline="\n") as f:
+    with atomic_write(target, "w", encoding="utf-8", newline="\n") as f:
         # A word2vec-style `count dim` header: the reader then knows dim before
         # the first row, whatever that row's token looks like.
         f.write(f"{len(tokens)} {dim}\n")

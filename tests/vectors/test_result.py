@@ -55,3 +55,18 @@ def test_save_writes_the_matrix_as_npy_for_the_block(tmp_path):
     assert table.source["path"] == path
     with pytest.raises(ValueError, match=r"end in \.npy.*v\.bin"):
         result.save(tmp_path / "v.bin")
+
+
+def test_save_into_a_missing_directory_names_it_not_a_temporary_file(tmp_path):
+    result = load_glove(write(tmp_path, GLOVE), ["cat"])
+    with pytest.raises(FileNotFoundError) as caught:
+        result.save(tmp_path / "no-dir" / "v.npy")
+    assert f"No directory {str(tmp_path / 'no-dir')!r}" in str(caught.value)
+    assert ".tmp" not in str(caught.value)
+
+
+@pytest.mark.parametrize("path", [b"v.npy", None, ""])
+def test_save_refuses_an_empty_or_non_str_path_naming_it(tmp_path, path):
+    result = load_glove(write(tmp_path, GLOVE), ["cat"])
+    with pytest.raises((TypeError, ValueError), match=rf"Received: path={path!r}"):
+        result.save(path)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
 from twoembed._checks import check_tokens
-from twoembed._files import PathLike, atomic_write
+from twoembed._files import PathLike, atomic_write, checked_path
 from twoembed.starts import StartSource, promoted_starts
 from twoembed.vocab import Vocabulary
 
@@ -203,7 +202,7 @@ class LoadedVectors:
         >>> result.save("glove.840B.npy")  # doctest: +SKIP
         >>> build_embedding_block(vocab, "glove.840B.npy")  # doctest: +SKIP
         """
-        target = os.fspath(path)
+        target = checked_path(path)
         if not target.endswith(".npy"):
             raise ValueError(
                 "`path` must end in .npy (numpy.save would add it, and the path "
