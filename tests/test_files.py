@@ -2,9 +2,12 @@
 
 import os
 import re
+import shutil
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 
@@ -235,3 +238,129 @@ def test_a_path_ending_in_a_slash_is_refused_not_written_without_it(tmp_path):
     with pytest.raises(IsADirectoryError, match=r"names a directory \(it ends"):
         write_text("write", f"{tmp_path / 'v.txt'}/")
     assert os.listdir(tmp_path) == []
+
+
+@pytest.fixture
+def umask():
+    """Sets the process umask for one test (`umask(0o027)`); restores it after."""
+    old = os.umask(0o022)
+    yield os.umask
+    os.umask(old)
+
+
+@pytest.mark.parametrize("how", ["write", "save"])
+@pytest.mark.parametrize(("mask", "mode"), [(0o027, 0o640), (0o002, 0o664)])
+def test_a_new_file_gets_the_mode_the_umask_allows_like_open(
+    tmp_path, umask, how, mask, mode
+):
+    umask(mask)
+    write_text(how, tmp_path / "vocab.json")
+    assert stat.S_IMODE(os.stat(tmp_path / "vocab.json").st_mode) == mode
+    with open(tmp_path / "by-open.json", "w"):
+        pass
+    assert stat.S_IMODE(os.stat(tmp_path / "by-open.json").st_mode) == mode
+
+
+@pytest.mark.parametrize("how", ["write", "save"])
+def test_replacing_a_file_keeps_its_mode(tmp_path, umask, how):
+    umask(0o077)
+    target = tmp_path / "shared.txt"
+    target.write_text("old")
+    os.chmod(target, 0o654)
+    write_text(how, target)
+    assert target.read_text() == "new"
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o654
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="needs root")
+def test_replacing_a_file_keeps_its_owner_and_group_where_permitted(tmp_path):
+    target = tmp_path / "shared.txt"
+    target.write_text("old")
+    os.chown(target, 65534, 65534)
+    write_text("write", target)
+    found = os.stat(target)
+    assert (found.st_uid, found.st_gid) == (65534, 65534)
+
+
+@pytest.mark.parametrize("how", ["write", "save"])
+def test_a_symlink_target_writes_the_file_it_points_at_and_stays_a_link(tmp_path, how):
+    (tmp_path / "real").mkdir()
+    real = tmp_path / "real" / "vectors.txt"
+    real.write_text("old")
+    os.chmod(real, 0o644)
+    link = tmp_path / "link.txt"
+    os.symlink(os.path.join("real", "vectors.txt"), link)
+    write_text(how, link)
+    assert os.path.islink(link) and real.read_text() == "new"
+    assert stat.S_IMODE(os.stat(real).st_mode) == 0o644
+    assert os.listdir(tmp_path / "real") == ["vectors.txt"]
+    # A link to nothing yet: the file it names is made, as open() would.
+    dangling = tmp_path / "later.txt"
+    os.symlink(tmp_path / "real" / "later.txt", dangling)
+    write_text(how, dangling)
+    assert os.path.islink(dangling)
+    assert (tmp_path / "real" / "later.txt").read_text() == "new"
+
+
+REFUSED = textwrap.dedent(
+    """
+    import importlib.util, os, sys
+    spec = importlib.util.spec_from_file_location("files", sys.argv[1])
+    files = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(files)
+    if os.geteuid() == 0:  # root may write anything: be nobody, as a user is
+        os.setgid(65534)
+        os.setuid(65534)
+    for how in ("write", "save"):
+        try:
+            if how == "write":
+                with files.atomic_write(sys.argv[2], "w") as f:
+                    f.write("new")
+            else:
+                files.atomic_save(sys.argv[2], lambda p: open(p, "w").write("new"))
+        except PermissionError as error:
+            print(how, "PermissionError", error)
+        else:
+            print(how, "written")
+    """
+)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_file_the_user_may_not_write_is_refused_as_open_would_refuse_it():
+    directory = tempfile.mkdtemp()  # not under tmp_path: nobody must reach it
+    try:
+        os.chmod(directory, 0o777)
+        target = os.path.join(directory, "protected.txt")
+        with open(target, "w") as f:
+            f.write("old")
+        os.chmod(target, 0o444)
+        if os.geteuid() == 0:
+            os.chown(target, 65534, 65534)
+        result = subprocess.run(
+            [sys.executable, "-c", REFUSED, files.__file__, target],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        for how, line in zip(["write", "save"], lines, strict=True):
+            assert line == (
+                f"{how} PermissionError Cannot write {target!r}: it is read-only "
+                "to you (open(path, 'w') would fail too)"
+            )
+        with open(target) as f:
+            assert f.read() == "old"
+        assert os.listdir(directory) == ["protected.txt"]
+        assert stat.S_IMODE(os.stat(target).st_mode) == 0o444
+    finally:
+        shutil.rmtree(directory)
+
+
+def test_a_target_that_is_not_a_regular_file_is_refused_not_replaced(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match=r"'.*pipe' is not a regular file"):
+        write_text("write", fifo)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)

@@ -9,6 +9,14 @@ holds its previous content or the whole new one, never a truncated file. A
 writer killed outright (`kill -9`, a power cut) leaves its temporary file
 behind; `remove_stale_temporaries` deletes those, and every atomic write of
 a target deletes the stale ones of that target.
+
+What `open(path, "w")` would do, the replacement does too: a new file gets
+mode 0o666 less the umask; a replaced file keeps its permission bits (and
+its owner and group where this process may set them); a link is followed,
+so the file it points at is replaced and the link stays; a file the user
+may not write is refused with PermissionError. A path that is not a str or
+PathLike, is empty, names a directory or a missing directory is refused
+before anything is written, naming the path as given.
 """
 
 from __future__ import annotations
@@ -17,11 +25,13 @@ import contextlib
 import errno
 import os
 import re
+import secrets
 import stat
+import string
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from typing import IO, Any, Union
+from typing import IO, Any, NamedTuple, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -33,6 +43,7 @@ STALE_AFTER_WRITER_GONE = 60.0
 # The target's name is cut in the temporary name, so that a target with a
 # long (but legal) name still gets a temporary name under NAME_MAX.
 _NAME_KEPT = 120
+_RANDOM = string.ascii_letters + string.digits + "_"
 _TEMPORARY = re.compile(r"\.(?P<name>.+)\.(?P<pid>[0-9]+)-[A-Za-z0-9_]+\.tmp(\.\w+)?")
 
 
@@ -62,9 +73,30 @@ def _os_error(kind: type[OSError], code: int, message: str) -> OSError:
     return error
 
 
-def _split(path: PathLike) -> tuple[str, str, str]:
-    """(path as given, its directory, its file name), once `path` is proven
-    a file that can be written: errors name `path`, never a temporary."""
+class _Target(NamedTuple):
+    """A file about to be replaced: the path the user gave, the file it
+    names (links followed), that file's directory and name, and its stat
+    (None when it does not exist yet)."""
+
+    given: str
+    real: str
+    directory: str
+    name: str
+    existing: os.stat_result | None
+
+
+def _writable(path: str) -> bool:
+    """Whether this process may open `path` for writing (effective ids, as
+    `open` uses, where the platform can tell)."""
+    if os.access in os.supports_effective_ids:
+        return os.access(path, os.W_OK, effective_ids=True)
+    return os.access(path, os.W_OK)
+
+
+def _split(path: PathLike) -> _Target:
+    """`path` proven a file that can be written, as `open(path, "w")` would
+    find it: errors name `path`, never a temporary. A link is followed, so
+    that the file it points at is the one replaced and the link stays."""
     target = checked_path(path)
     if target.endswith((os.sep, os.altsep or os.sep)):
         raise _os_error(
@@ -73,51 +105,108 @@ def _split(path: PathLike) -> tuple[str, str, str]:
             f"{target!r} names a directory (it ends with {target[-1]!r}), not a "
             "file to write",
         )
-    directory, name = os.path.split(os.path.abspath(target))
+    real = os.path.realpath(target)
+    directory, name = os.path.split(real)
+    link = "" if real == os.path.abspath(target) else f" (a link to {real!r})"
     try:
         found = os.stat(directory)
     except FileNotFoundError:
         raise _os_error(
             FileNotFoundError,
             errno.ENOENT,
-            f"No directory {directory!r} to write {target!r} in",
+            f"No directory {directory!r} to write {target!r}{link} in",
         ) from None
     except OSError as error:
         raise _os_error(
             type(error),
             error.errno or 0,
-            f"Cannot write {target!r}: {error.strerror or error} "
+            f"Cannot write {target!r}{link}: {error.strerror or error} "
             f"(its directory {directory!r})",
         ) from None
     if not stat.S_ISDIR(found.st_mode):
         raise _os_error(
             NotADirectoryError,
             errno.ENOTDIR,
-            f"{directory!r} is not a directory, so {target!r} cannot be written",
+            f"{directory!r} is not a directory, so {target!r}{link} cannot be written",
         )
-    if os.path.isdir(os.path.join(directory, name)):
+    try:
+        existing: os.stat_result | None = os.stat(real)
+    except FileNotFoundError:
+        existing = None
+    except OSError as error:  # a loop of links, say
         raise _os_error(
-            IsADirectoryError,
-            errno.EISDIR,
-            f"{target!r} is a directory, not a file to write",
-        )
-    return target, directory, name
+            type(error),
+            error.errno or 0,
+            f"Cannot write {target!r}{link}: {error.strerror or error}",
+        ) from None
+    if existing is not None:
+        if stat.S_ISDIR(existing.st_mode):
+            raise _os_error(
+                IsADirectoryError,
+                errno.EISDIR,
+                f"{target!r}{link} is a directory, not a file to write",
+            )
+        if not stat.S_ISREG(existing.st_mode):
+            raise ValueError(
+                f"{target!r}{link} is not a regular file (a device, pipe or "
+                "socket): twoembed writes a new file and renames it over the "
+                "old one, which would replace it. Write to a regular file."
+            )
+        if not _writable(real):
+            raise _os_error(
+                PermissionError,
+                errno.EACCES,
+                f"Cannot write {target!r}{link}: it is read-only to you "
+                "(open(path, 'w') would fail too)",
+            )
+    return _Target(target, real, directory, name, existing)
 
 
 def check_target(path: PathLike) -> str:
     """`path` as a str, once proven a file `atomic_write` can write; else the
     error it would raise. For callers that check before long work."""
-    return _split(path)[0]
+    return _split(path).given
 
 
-def _temporary(directory: str, name: str, suffix: str = "") -> tuple[int, str]:
-    """Creates the temporary file of target `name`; returns (fd, path)."""
+def _temporary(
+    directory: str, name: str, suffix: str = "", mode: int = 0o600
+) -> tuple[int, str]:
+    """Creates the temporary file of target `name`; returns (fd, path).
+
+    Like `tempfile.mkstemp`, but the file is created with `mode`, from which
+    the system takes the umask (and a directory's default ACL) as `open`
+    does: no reading of the process-wide umask, which threads share.
+    """
     remove_stale_temporaries(directory, name)
-    return tempfile.mkstemp(
-        prefix=f".{name[:_NAME_KEPT]}.{os.getpid()}-",
-        suffix=".tmp" + suffix,
-        dir=directory,
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        random = "".join(secrets.choice(_RANDOM) for _ in range(8))
+        temporary = os.path.join(
+            directory, f".{name[:_NAME_KEPT]}.{os.getpid()}-{random}.tmp{suffix}"
+        )
+        try:
+            return os.open(temporary, flags, mode), temporary
+        except FileExistsError:
+            continue
+    raise _os_error(
+        FileExistsError, errno.EEXIST, f"No free temporary name in {directory!r}"
     )
+
+
+def _take_over(temporary: str, existing: os.stat_result) -> None:
+    """Gives `temporary` the permission bits of the file it will replace, and
+    its owner and group as far as this process may change them (a failure
+    there is ignored: the file stays this user's). Set-user-ID and
+    set-group-ID bits are dropped, as writing to the file drops them."""
+    if hasattr(os, "chown"):
+        for owner in (existing.st_uid, -1):
+            try:
+                os.chown(temporary, owner, existing.st_gid)
+                break
+            except OSError:
+                continue
+    os.chmod(temporary, stat.S_IMODE(existing.st_mode) & ~(stat.S_ISUID | stat.S_ISGID))
 
 
 def _sync_directory(directory: str) -> None:
@@ -134,31 +223,36 @@ def _sync_directory(directory: str) -> None:
 def _replaced_when_done(path: PathLike, suffix: str = "") -> Iterator[tuple[int, str]]:
     """Yields a new temporary file beside `path` (fd, path); renames it over
     `path` when the block ends, removes it when the block raises."""
-    target, directory, name = _split(path)
+    target = _split(path)
+    # A new file gets 0o666 less the umask, as with open(); a replaced one
+    # gets the old one's mode (and owner) before the rename.
+    mode = 0o666 if target.existing is None else 0o600
     try:
-        descriptor, temporary = _temporary(directory, name, suffix)
+        descriptor, temporary = _temporary(target.directory, target.name, suffix, mode)
     except OSError as error:
         raise _os_error(
             type(error),
             error.errno or 0,
-            f"Cannot write {target!r}: cannot create a file in {directory!r}: "
-            f"{error.strerror or error}",
+            f"Cannot write {target.given!r}: cannot create a file in "
+            f"{target.directory!r}: {error.strerror or error}",
         ) from None
     try:
         yield descriptor, temporary
         try:
-            os.replace(temporary, target)
+            if target.existing is not None:
+                _take_over(temporary, target.existing)
+            os.replace(temporary, target.real)
         except OSError as error:
             raise _os_error(
                 type(error),
                 error.errno or 0,
-                f"Cannot write {target!r}: {error.strerror or error}",
+                f"Cannot write {target.given!r}: {error.strerror or error}",
             ) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.remove(temporary)
         raise
-    _sync_directory(directory)
+    _sync_directory(target.directory)
 
 
 @contextlib.contextmanager
