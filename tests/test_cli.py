@@ -239,7 +239,7 @@ def test_export_help_says_an_existing_output_is_replaced_only_when_complete(caps
     assert main(["export", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "an existing OUT is replaced only by a complete file" in text
-    assert "OUT may not be MODEL or VOCAB" in text
+    assert "OUT may not be MODEL, VOCAB or the .npy table MODEL is saved" in text
 
 
 def test_demo_into_an_unwritable_directory_fails_before_training(capsys):
@@ -362,3 +362,26 @@ def test_export_to_an_empty_path_is_one_line_and_writes_nothing(
     )
     assert os.listdir(tmp_path) == ["cwd"]
     assert sorted(os.listdir(tmp_path / "cwd")) == ["m.keras", "v.json"]
+
+
+def test_export_refuses_to_write_over_the_table_its_model_is_saved_by_reference_to(
+    tmp_path, monkeypatch, capsys
+):
+    import keras
+
+    from twoembed import build_embedding_block
+
+    monkeypatch.chdir(tmp_path)
+    vocab = Vocabulary(["the", "cat"], ["<url>"])
+    np.save("table.npy", np.arange(6, dtype="float32").reshape(2, 3))
+    keras.Model(*build_embedding_block(vocab, "table.npy")).save("m.keras")
+    vocab.save("v.json")
+    before = (tmp_path / "table.npy").read_bytes()
+    assert main(["export", "m.keras", "v.json", "table.npy"]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(
+        "twoembed export: error: The output 'table.npy' is the frozen table file "
+        f"{str(tmp_path / 'table.npy')!r}"
+    )
+    assert (tmp_path / "table.npy").read_bytes() == before
+    assert main(["export", "m.keras", "v.json", "v.txt"]) == 0

@@ -1,5 +1,6 @@
 import contextlib
 import os
+import re
 
 import keras
 import numpy as np
@@ -236,3 +237,44 @@ def test_export_into_a_missing_directory_names_it(vocab, matrix, tmp_path):
     model = trained_classifier(vocab, matrix)
     with pytest.raises(FileNotFoundError, match=r"No directory '.*no-dir' to write"):
         export_vectors(model, vocab, tmp_path / "no-dir" / "v.txt")
+
+
+def by_reference_model(vocab, matrix, npy):
+    """A model whose frozen table is saved by reference to the file `npy`."""
+    np.save(npy, matrix)
+    return keras.Model(*build_embedding_block(vocab, str(npy)))
+
+
+@pytest.mark.parametrize("out", ["table.npy", "./table.npy", "link.npy"])
+def test_export_refuses_to_write_over_the_table_a_by_reference_model_reads(
+    vocab, matrix, tmp_path, monkeypatch, out
+):
+    monkeypatch.chdir(tmp_path)
+    model = by_reference_model(vocab, matrix, tmp_path / "table.npy")
+    os.symlink("table.npy", tmp_path / "link.npy")
+    before = (tmp_path / "table.npy").read_bytes()
+    message = (
+        f"The output {out!r} is the frozen table file {str(tmp_path / 'table.npy')!r}"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        export_vectors(model, vocab, out)
+    assert (tmp_path / "table.npy").read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["link.npy", "table.npy"]
+
+
+def test_export_refuses_the_table_a_reloaded_model_read_from_its_new_place(
+    vocab, matrix, tmp_path
+):
+    import twoembed
+
+    (tmp_path / "old").mkdir()
+    by_reference_model(vocab, matrix, tmp_path / "old" / "v.npy").save(
+        tmp_path / "m.keras"
+    )
+    os.rename(tmp_path / "old" / "v.npy", tmp_path / "moved.npy")
+    with twoembed.table_location(tmp_path / "moved.npy"):
+        model = keras.models.load_model(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match="is the frozen table file"):
+        export_vectors(model, vocab, tmp_path / "moved.npy")
+    np.testing.assert_array_equal(np.load(tmp_path / "moved.npy"), matrix)
+    assert export_vectors(model, vocab, tmp_path / "v.txt") == vocab.oov_id

@@ -168,6 +168,14 @@ def check_target(path: PathLike) -> str:
     return _split(path).given
 
 
+def same_file(a: PathLike, b: PathLike) -> bool:
+    """Whether paths `a` and `b` name one file (links and `..` resolved)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one does not exist (yet): compare the resolved paths
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
 def _temporary(
     directory: str, name: str, suffix: str = "", mode: int = 0o600
 ) -> tuple[int, str]:

@@ -113,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
         "twoembed.load_glove. OUT is written to a temporary file beside it and "
         "renamed when complete: an existing OUT is replaced only by a complete "
         "file, and an interrupted export leaves it as it was. OUT may not be "
-        "MODEL or VOCAB.",
+        "MODEL, VOCAB or the .npy table MODEL is saved by reference to.",
     )
     _add_model_arguments(export)
     export.add_argument(
@@ -203,21 +203,15 @@ def _coverage(args: argparse.Namespace) -> None:
             )
 
 
-def _same_file(a: str, b: str) -> bool:
-    """Whether paths `a` and `b` name one file (links and `..` resolved)."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # `a` does not exist (yet): compare the resolved paths
-        return os.path.realpath(a) == os.path.realpath(b)
-
-
 def _export(args: argparse.Namespace) -> None:
+    from twoembed._files import same_file
+
     if not args.out:
         raise ValueError("OUT is empty: name the text file to write. Received: ''")
     for path, what in ((args.model, "model"), (args.vocab, "vocabulary")):
         if not os.path.isfile(path):
             raise FileNotFoundError(f"No {what} file at {path!r}")
-        if _same_file(args.out, path):
+        if same_file(args.out, path):
             raise ValueError(
                 f"The output {args.out!r} is the {what} file being read; writing "
                 f"it would destroy the {what}. Choose another output path."

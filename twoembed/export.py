@@ -8,7 +8,14 @@ from typing import Any
 import keras
 import numpy as np
 
-from twoembed._files import PathLike, atomic_write, check_target, checked_path
+from twoembed._files import (
+    PathLike,
+    atomic_write,
+    check_target,
+    checked_path,
+    same_file,
+)
+from twoembed.frozen import FrozenEmbedding
 from twoembed.layers import shift_ids
 from twoembed.vectors import token_reads_back
 from twoembed.vocab import Vocabulary
@@ -136,6 +143,22 @@ def _check_vocab(vocab: Any) -> None:
         )
 
 
+def _refuse_a_table_of(model: keras.Model, path: str) -> None:
+    """A ValueError if `path` is a `.npy` file a frozen table of `model` is
+    read from (saved by reference): writing it would destroy the table."""
+    for layer in _layers(model):
+        if not isinstance(layer, FrozenEmbedding):
+            continue
+        for table in layer.table_files():
+            if same_file(path, table):
+                raise ValueError(
+                    f"The output {path!r} is the frozen table file {table!r} "
+                    f"that {layer.name!r} reads (the model is saved by "
+                    "reference to it); writing it would destroy the table. "
+                    "Choose another output path."
+                )
+
+
 def export_vectors(
     model: keras.Model,
     vocab: Vocabulary,
@@ -151,7 +174,9 @@ def export_vectors(
     Values are written with 9 significant digits, enough to read back every
     float32 exactly. The file is written beside `path` and renamed over it
     when complete: an existing file at `path` is replaced only then, and an
-    interrupted export leaves it as it was.
+    interrupted export leaves it as it was. `path` may not be a `.npy` file
+    that a frozen table of `model` is read from (a model saved by
+    reference): that is a ValueError naming both.
     """
     _check_vocab(vocab)
     if os.path.isdir(checked_path(path)):
@@ -168,6 +193,7 @@ def export_vectors(
             "choose another name for the OOV row."
         )
     matrix = merged_matrix(model, vocab, block)
+    _refuse_a_table_of(model, target)
     tokens: list[Any] = [*vocab.words, *vocab.special_tokens, oov_token]
     dim = matrix.shape[1]
     bad = [t for t in tokens if not token_reads_back(t, dim)]

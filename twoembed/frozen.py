@@ -323,6 +323,17 @@ class FrozenEmbedding(keras.layers.Embedding):
         kwargs.setdefault("embeddings_initializer", "zeros")
         super().__init__(input_dim, output_dim, **kwargs)
         self.source = None if source is None else dict(source)
+        self._read_from: str | None = None  # the file a load found it in
+
+    def table_files(self) -> list[str]:
+        """The `.npy` files this table is read from: none when self-contained;
+        else its saved path, where `table_location` sends that now, and the
+        file it was last loaded from."""
+        if self.source is None:
+            return []
+        saved = self.source["path"]
+        found = [saved, _where(saved), self._read_from]
+        return list(dict.fromkeys(p for p in found if p is not None))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "source": self.source}
@@ -347,6 +358,7 @@ class FrozenEmbedding(keras.layers.Embedding):
                 f"The frozen table of {self.name} is saved by reference to "
                 f"{path}{moved}, which does not exist. Expected: {expected}.{hint}"
             )
+        self._read_from = os.path.abspath(path)
         rows = NpyRows(path, hash_rows=True)
         try:
             found = {"shape": list(rows.file_shape), "dtype": rows.dtype.name}
