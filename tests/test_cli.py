@@ -385,3 +385,27 @@ def test_export_refuses_to_write_over_the_table_its_model_is_saved_by_reference_
     )
     assert (tmp_path / "table.npy").read_bytes() == before
     assert main(["export", "m.keras", "v.json", "v.txt"]) == 0
+
+
+def test_output_into_a_pipe_closed_early_exits_quietly_with_141(tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    words = " ".join(f"zq{i}" for i in range(20000))  # missing: a long report
+    corpus.write_text(f"the movie {words}\n", encoding="utf-8")
+    command = ["coverage", sample_path("vectors.txt"), corpus, "--top", "50000"]
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "twoembed", *map(str, command)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert len(reader.stdout.read(50)) == 50  # what `| head -c 50` reads
+        reader.stdout.close()
+        stderr = reader.stderr.read().decode()
+        assert reader.wait(timeout=600) == 141, stderr
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+            reader.wait()
+        reader.stderr.close()
+    assert "Broken pipe" not in stderr and "Traceback" not in stderr, stderr
+    assert not any(line.startswith("twoembed") for line in stderr.splitlines())

@@ -1,7 +1,10 @@
 """The `twoembed` command line: demo, coverage, export and inspect.
 
 Errors print one line on stderr (`twoembed: error: ...`) and exit with 2 for
-a bad command line, 1 for anything else; never a traceback.
+a bad command line, 1 for anything else; never a traceback. Output into a
+pipe whose reader has gone (`twoembed coverage ... | head`) stops quietly
+with 141, the status a shell reports for a command killed by SIGPIPE
+(128 + 13), without a message; Ctrl-C exits with 130.
 """
 
 from __future__ import annotations
@@ -288,6 +291,17 @@ def _inspect(args: argparse.Namespace) -> None:
     print(inspect_rows(model, vocab, ids=ids, top=args.top, block=args.block))
 
 
+def _silence_stdout() -> None:
+    """Points stdout at the null device: the interpreter's flush of what is
+    still buffered, at exit, then succeeds instead of raising again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # no file (captured, say)
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
     try:
@@ -302,6 +316,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     }[args.command]
     try:
         command(args)
+        if sys.stdout is not None:  # a reader that has gone shows here, not at exit
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return 141
     except KeyboardInterrupt:
         print("twoembed: interrupted", file=sys.stderr)
         return 130
