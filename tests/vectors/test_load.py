@@ -49,3 +49,22 @@ def test_a_member_that_is_not_a_name_or_dim_is_a_type_error(tmp_path, member):
         z.writestr("v.txt", "the 0.1 0.2\n")
     with pytest.raises(TypeError, match=r"`member` must be .* Received: member="):
         load_glove(archive, member=member, verbose=0)
+
+
+@pytest.mark.parametrize("words", [None, ["the"]])
+def test_a_pipe_is_refused_not_read_after_its_first_bytes_are_gone(tmp_path, words):
+    # `<(cat vec.txt)` or `/dev/stdin`: detecting the format would consume
+    # the head of the stream, and the reader would get the rest only.
+    read_end, write_end = os.pipe()
+    os.write(write_end, GLOVE.encode())
+    os.close(write_end)
+    try:
+        with pytest.raises(ValueError, match=r"is a pipe.*give a regular file"):
+            load_glove(f"/dev/fd/{read_end}", words, verbose=0)
+    finally:
+        os.close(read_end)
+
+
+def test_a_character_device_is_refused_as_not_a_regular_file():
+    with pytest.raises(ValueError, match=r"'/dev/null' is a character device"):
+        load_glove("/dev/null", ["the"], verbose=0)

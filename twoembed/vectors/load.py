@@ -7,6 +7,7 @@ import dataclasses
 import errno
 import gzip
 import os
+import stat
 import time
 import warnings
 import zipfile
@@ -269,9 +270,21 @@ def _check_path(path: object, what: str) -> str:
     return text
 
 
+# What a path that is neither a regular file nor a directory leads to.
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
 def _check_exists(path: str) -> None:
+    """Refuses a missing path, a symlink loop, and a path that is not a
+    regular file: a pipe (`/dev/stdin`, `<(cat f)`) would lose the bytes
+    read to detect its format before the reader opens it again."""
     try:
-        os.stat(path)
+        mode = os.stat(path).st_mode
     except FileNotFoundError:
         raise FileNotFoundError(
             f"No vector file at {path!r}. Received: path={path!r}"
@@ -285,6 +298,15 @@ def _check_exists(path: str) -> None:
         raise ValueError(
             f"Cannot open {path!r}: {error.strerror}. Received: path={path!r}"
         ) from None
+    for test, what in _NOT_REGULAR:
+        if test(mode):
+            raise ValueError(
+                f"{path!r} is {what}, not a regular file: a vector file is "
+                "read more than once (its first bytes to detect the format, "
+                "then its rows), so give a regular file. Save the stream to a "
+                "file first; .gz, .bz2 and .zip files are decompressed by the "
+                f"loader itself. Received: path={path!r}"
+            )
 
 
 def _check_header_count(label: str, raw: RawVectors, utf8_skipped: bool) -> None:
