@@ -79,3 +79,49 @@ def test_a_corrupt_archive_is_a_value_error_naming_the_file(
     path = write(tmp_path, data, name)
     with pytest.raises(ValueError, match=message):
         load_glove(path)
+
+
+def patched_zip(tmp_path, *, method=None, flags=0):
+    """A one-member zip with its compression method or flag bits rewritten
+    in both headers, as another zip tool (or encryption) would write them."""
+    path = tmp_path / "v.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("v.txt", GLOVE)
+    data = bytearray(path.read_bytes())
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.index(signature)
+        data[at + flag_at] |= flags
+        if method is not None:
+            data[at + flag_at + 2 : at + flag_at + 4] = method.to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("words", [None, ["the"]])
+@pytest.mark.parametrize(
+    ("method", "flags", "message"),
+    [
+        (9, 0, r"uses the compression method deflate64 \(9\)"),
+        (93, 0, r"uses the compression method zstd \(93\)"),
+        (None, 0x01, "is encrypted"),
+        (None, 0x41, "is encrypted"),
+    ],
+)
+def test_an_unsupported_zip_method_or_encryption_is_a_value_error_naming_the_member(
+    tmp_path, method, flags, message, words
+):
+    path = patched_zip(tmp_path, method=method, flags=flags)
+    pattern = rf"v\.zip: its member 'v\.txt' {message}.*[Uu]nzip it"
+    with pytest.raises(ValueError, match=pattern):
+        load_glove(path, words, verbose=0)
+
+
+def test_a_zip_of_a_version_zipfile_cannot_read_is_a_value_error(tmp_path):
+    path = patched_zip(tmp_path)
+    data = bytearray(path.read_bytes())
+    for signature, version_at in ((b"PK\x03\x04", 4), (b"PK\x01\x02", 6)):
+        at = data.index(signature) + version_at
+        data[at : at + 2] = (173).to_bytes(2, "little")  # "version 17.3"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"v\.zip is a zip .*17\.3.*Unzip it"):
+        load_glove(path, ["the"], verbose=0)

@@ -45,6 +45,37 @@ def zip_member(archive: zipfile.ZipFile, member: str | int | None, path: str) ->
     )
 
 
+# Names of zip methods that Python's zipfile does not know by name.
+_ZIP_METHODS = {**zipfile.compressor_names, 93: "zstd", 95: "xz", 99: "AES"}
+
+
+def _open_member(archive: zipfile.ZipFile, name: str, path: str) -> IO[bytes]:
+    """Opens a zip member, or says why zipfile cannot: encryption, or a
+    compression method it does not implement (Deflate64, zstd, ...)."""
+    info = archive.getinfo(name)
+    where = f"{path}: its member {name!r}"
+    if info.flag_bits & 0x1:
+        raise ValueError(
+            f"{where} is encrypted (password-protected), which twoembed does "
+            "not read. Unzip it (with its password) and load the file itself."
+        )
+    try:
+        return archive.open(name)
+    except (NotImplementedError, RuntimeError) as error:
+        method = info.compress_type
+        if _ZIP_METHODS.get(method, "deflate") in ("store", "deflate"):
+            problem = f"cannot be read by Python's zipfile ({error})"
+        else:
+            problem = (
+                f"uses the compression method {_ZIP_METHODS[method]} ({method}), "
+                "which Python's zipfile cannot read"
+            )
+        raise ValueError(
+            f"{where} {problem}. Re-zip it with deflate (`zip -Z deflate`), or "
+            "unzip it and load the file itself."
+        ) from None
+
+
 def open_source(
     path: str, member: str | int | None, closing: contextlib.ExitStack
 ) -> tuple[IO[bytes], str, int | None]:
@@ -53,10 +84,17 @@ def open_source(
         raise FileNotFoundError(f"No vector file at {path!r}. Received: path={path!r}")
     lower = path.lower()
     if lower.endswith(".zip"):
-        archive = closing.enter_context(zipfile.ZipFile(path))
+        try:
+            archive = closing.enter_context(zipfile.ZipFile(path))
+        except NotImplementedError as error:  # e.g. "zip file version 17.3"
+            raise ValueError(
+                f"{path} is a zip that Python's zipfile cannot read ({error}). "
+                "Unzip it and load the file itself."
+            ) from None
         name = zip_member(archive, member, path)
         size = archive.getinfo(name).file_size
-        return closing.enter_context(archive.open(name)), f"{path}:{name}", size
+        f = closing.enter_context(_open_member(archive, name, path))
+        return f, f"{path}:{name}", size
     if lower.endswith(".gz"):
         return closing.enter_context(gzip.open(path, "rb")), path, None
     if lower.endswith(".bz2"):
