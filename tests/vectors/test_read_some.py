@@ -64,3 +64,40 @@ def test_scan_finds_the_same_lines_in_place_as_by_splitting(text, cut):
     piece = (block, tail)
     prefixes = {b"a", b"ab", b"", b"b\r"}
     assert hits(piece, prefixes) == hits(lines(piece), prefixes)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # A vocab.json, a .npy table: the first line sets `dim`, then no
+        # requested word matched, and the file loaded as "0 vectors".
+        (
+            '{"format": "twoembed.Vocabulary", "version": 1, "words": ["a"]}\n',
+            r"line 1: value 1 is '\"twoembed\.Vocabulary\",', expected a number",
+        ),
+        (
+            b"\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, "
+            b"'shape': (7, 3), }\n\x00\x01\x02\x03 \x04\n",
+            r"line 1: value 1 is \"'<f8',\", expected a number",
+        ),
+        ("the cat sat on the mat\nand then it left\n", "line 1: value 1 is 'cat'"),
+        (
+            "\nthe 1 2\ncat 1 2 3\ndog 1 2 3\n",
+            "line 2: found 2 values after the token 'the', expected 3",
+        ),
+    ],
+)
+def test_the_first_row_which_sets_dim_is_checked_even_when_not_requested(
+    tmp_path, text, message
+):
+    # (A whole-file load refuses these too, maybe at a later line first.)
+    path = write(tmp_path, text)
+    with pytest.raises(ValueError, match=message):
+        load_glove(path, ["zebra"], verbose=0)
+
+
+def test_a_bad_first_row_is_skipped_once_with_on_bad_row_skip(tmp_path):
+    path = write(tmp_path, "the 1 x 3\ncat 1 2 3\n")
+    result = load_glove(path, ["the", "cat"], on_bad_row="skip", verbose=0)
+    assert result.words == ["cat"]
+    assert result.report.skipped_rows == (1,)

@@ -18,7 +18,7 @@ import numpy as np
 
 from twoembed.vectors import bulk
 from twoembed.vectors.result import RawVectors
-from twoembed.vectors.rows import RowRules
+from twoembed.vectors.rows import RowRules, careful_block
 from twoembed.vectors.sources import LineTooLong, Piece, chain
 from twoembed.vectors.wanted import Wanted
 
@@ -135,7 +135,13 @@ def read_some(
     parse_batch: int,
     read_csv: bulk.ReadCsv | None,
 ) -> RawVectors:
-    """The rows of `requested` words, in the order asked, each once."""
+    """The rows of `requested` words, in the order asked, each once.
+
+    The first row is checked as a whole-file load checks it, requested or
+    not: it set `dim`, and a file that is no vector file at all (a JSON
+    vocabulary, a `.npy`) would otherwise load as "0 vectors".
+    """
+    check_first_row(rules, first, start)
     dim = rules.dim
     wanted = Wanted(requested, lowercase_fallback)
     table = _Table(wanted, dim)
@@ -193,6 +199,14 @@ def read_some(
         lowercased,
         duplicates,
         0,
-        sorted(rules.skipped),
+        sorted(set(rules.skipped)),  # the first row may be skipped twice
     )
 
+
+def check_first_row(rules: RowRules, first: list[bytes], start: int) -> None:
+    """Parses the first non-blank line of `first` (line `start` on): a bad
+    row is raised, or skipped, as `rules` says."""
+    for k, line in enumerate(first):
+        if line.strip():
+            careful_block(rules, [line], start + k)
+            return
