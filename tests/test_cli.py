@@ -409,3 +409,62 @@ def test_output_into_a_pipe_closed_early_exits_quietly_with_141(tmp_path):
         reader.stderr.close()
     assert "Broken pipe" not in stderr and "Traceback" not in stderr, stderr
     assert not any(line.startswith("twoembed") for line in stderr.splitlines())
+
+
+def test_coverage_reads_its_corpus_from_a_pipe(tmp_path, capsys):
+    # `twoembed coverage v.txt <(zcat corpus.gz)`: the corpus is read once.
+    vectors = tmp_path / "v.txt"
+    vectors.write_text("the 1 2\ncat 3 4\n", encoding="utf-8")
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"the cat zorp\n")
+    os.close(write_end)
+    try:
+        assert main(["coverage", str(vectors), f"/dev/fd/{read_end}"]) == 0
+    finally:
+        os.close(read_end)
+    assert "token coverage 66.67% of 3 corpus tokens" in capsys.readouterr().out
+
+
+def test_coverage_refuses_a_directory_as_its_corpus(tmp_path, capsys):
+    assert main(["coverage", sample_path("vectors.txt"), str(tmp_path)]) == 1
+    assert "is a directory; give a UTF-8 text file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("style", ["glove", "whitespace"])
+def test_coverage_does_not_count_a_leading_byte_order_mark(tmp_path, capsys, style):
+    vectors = tmp_path / "v.txt"
+    vectors.write_text("the 1 2\ncat 3 4\n", encoding="utf-8")
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_bytes(b"\xef\xbb\xbfthe cat\n")
+    assert main(["coverage", str(vectors), str(corpus), "--style", style]) == 0
+    assert "token coverage 100.00% of 2 corpus tokens" in capsys.readouterr().out
+
+
+def test_coverage_says_on_which_line_a_corpus_is_not_utf8(tmp_path, capsys):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_bytes(b"good words\n" * 5000 + b"caf\xe9 au lait\n")
+    assert main(["coverage", sample_path("vectors.txt"), str(corpus)]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "is not UTF-8 text: line 5001 (byte offset 55003)" in line, line
+
+
+def test_coverage_tokenises_a_long_line_in_bounded_pieces(
+    tmp_path, capsys, monkeypatch
+):
+    # text8 is one line of 100 MB; tokenised whole, a line costs about 19
+    # times its size.
+    import twoembed._corpus
+
+    longest = []
+
+    def recording(text, **options):
+        longest.append(len(text))
+        return tokenize(text, **options)
+
+    tokenize = twoembed._corpus.tokenize
+    monkeypatch.setattr(twoembed._corpus, "tokenize", recording)
+    corpus = tmp_path / "text8"
+    corpus.write_text("the cat " * 300_000, encoding="utf-8")  # 2.4 MB, one line
+    assert main(["coverage", sample_path("vectors.txt"), str(corpus)]) == 0
+    assert "of 600000 corpus tokens" in capsys.readouterr().out
+    assert len(longest) >= 3 and max(longest) <= twoembed._corpus.PIECE_BYTES

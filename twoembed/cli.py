@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -86,7 +85,9 @@ def _parser() -> argparse.ArgumentParser:
         help="GloVe/word2vec/fastText text file (.gz, .bz2, .zip too), word2vec "
         "binary or fastText .bin (detected from the content)",
     )
-    coverage.add_argument("corpus", help="UTF-8 text file")
+    coverage.add_argument(
+        "corpus", help="UTF-8 text file (read once: a pipe such as /dev/stdin works)"
+    )
     _add_member_option(coverage)
     coverage.add_argument(
         "--keep-case", action="store_true", help="do not lowercase the corpus"
@@ -167,21 +168,15 @@ def _demo(args: argparse.Namespace) -> None:
 
 
 def _coverage(args: argparse.Namespace) -> None:
+    from twoembed._corpus import count_tokens
     from twoembed.tokenize import split_gain, tokenize
     from twoembed.vectors import load_glove
 
     if args.top < 0:
         raise ValueError(f"--top must be at least 0. Received: {args.top}")
-    if not os.path.isfile(args.corpus):
-        raise FileNotFoundError(f"No corpus file at {args.corpus!r}")
     lowercase = not args.keep_case
-    counts: Counter[str] = Counter()
-    try:
-        with open(args.corpus, encoding="utf-8") as f:
-            for line in f:
-                counts.update(tokenize(line, lowercase=lowercase, style=args.style))
-    except UnicodeDecodeError as error:
-        raise ValueError(f"{args.corpus!r} is not UTF-8 text: {error}") from None
+    # Read once, in bounded pieces: a pipe or a file of one long line is fine.
+    counts = count_tokens(args.corpus, lowercase, args.style)
     if not counts:
         raise ValueError(f"Corpus {args.corpus!r} holds no tokens")
     words = [w for w, _ in counts.most_common()]
