@@ -20,7 +20,8 @@ from twoembed.tokenize import tokenize
 PIECE_BYTES = 1 << 20
 # The longest stretch without ASCII whitespace read (no word is that long):
 # past it, a piece could not be cut, so memory would grow with the file.
-MAX_RUN = 16 << 20
+# Tokenised GloVe-style, a 4 MiB stretch such as "ab.ab.ab..." costs +120 MB.
+MAX_RUN = 4 << 20
 _BOM = codecs.BOM_UTF8
 
 
