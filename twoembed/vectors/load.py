@@ -106,7 +106,10 @@ def load_vectors(
     Limits: a line longer than 64 MiB is refused (ValueError naming the
     file and line), so memory stays bounded whatever the file holds. A
     whole-file load warns when a `count dim` header's count differs from
-    the rows read (a truncated or padded file).
+    the rows read (a truncated or padded file). A path that is not a regular
+    file (a pipe, a device), a tar archive, a compression other than gzip,
+    bz2 and zip, and an encrypted or Deflate64 zip member are refused; with
+    `words`, so is a file whose first row is not a row.
 
     Returns:
         A `LoadedVectors` that unpacks as `(words, matrix)`, float32 matrix
