@@ -73,6 +73,11 @@ def _os_error(kind: type[OSError], code: int, message: str) -> OSError:
     return error
 
 
+def _reworded(error: OSError, message: str) -> OSError:
+    """`error`'s kind and errno, with `message` (which names the user's path)."""
+    return _os_error(type(error), error.errno or 0, message)
+
+
 class _Target(NamedTuple):
     """A file about to be replaced: the path the user gave, the file it
     names (links followed), that file's directory and name, and its stat
@@ -117,9 +122,8 @@ def _split(path: PathLike) -> _Target:
             f"No directory {directory!r} to write {target!r}{link} in",
         ) from None
     except OSError as error:
-        raise _os_error(
-            type(error),
-            error.errno or 0,
+        raise _reworded(
+            error,
             f"Cannot write {target!r}{link}: {error.strerror or error} "
             f"(its directory {directory!r})",
         ) from None
@@ -134,9 +138,8 @@ def _split(path: PathLike) -> _Target:
     except FileNotFoundError:
         existing = None
     except OSError as error:  # a loop of links, say
-        raise _os_error(
-            type(error),
-            error.errno or 0,
+        raise _reworded(
+            error,
             f"Cannot write {target!r}{link}: {error.strerror or error}",
         ) from None
     if existing is not None:
@@ -238,9 +241,8 @@ def _replaced_when_done(path: PathLike, suffix: str = "") -> Iterator[tuple[int,
     try:
         descriptor, temporary = _temporary(target.directory, target.name, suffix, mode)
     except OSError as error:
-        raise _os_error(
-            type(error),
-            error.errno or 0,
+        raise _reworded(
+            error,
             f"Cannot write {target.given!r}: cannot create a file in "
             f"{target.directory!r}: {error.strerror or error}",
         ) from None
@@ -251,9 +253,8 @@ def _replaced_when_done(path: PathLike, suffix: str = "") -> Iterator[tuple[int,
                 _take_over(temporary, target.existing)
             os.replace(temporary, target.real)
         except OSError as error:
-            raise _os_error(
-                type(error),
-                error.errno or 0,
+            raise _reworded(
+                error,
                 f"Cannot write {target.given!r}: {error.strerror or error}",
             ) from None
     except BaseException:
