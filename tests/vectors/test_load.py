@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import warnings
 import zipfile
 
+import numpy as np
 import pytest
 
-from twoembed.vectors import LoadedVectors, load_glove
+from twoembed.vectors import LoadedVectors, load_glove, load_vectors
 
 from .files import GLOVE, write
 
@@ -68,3 +70,25 @@ def test_a_pipe_is_refused_not_read_after_its_first_bytes_are_gone(tmp_path, wor
 def test_a_character_device_is_refused_as_not_a_regular_file():
     with pytest.raises(ValueError, match=r"'/dev/null' is a character device"):
         load_glove("/dev/null", ["the"], verbose=0)
+
+
+def test_rows_of_nan_or_inf_are_warned_of_naming_their_words(tmp_path):
+    path = tmp_path / "v.txt"
+    path.write_text("a 1e39 0.5\nb nan 0.2\nc 0.1 0.2\nd -inf 1\n")
+    with pytest.warns(UserWarning, match=r"3 rows hold nan or inf .*\['a', 'b', 'd'\]"):
+        result = load_vectors(path, verbose=0)
+    assert np.isinf(result.matrix[0, 0]) and np.isnan(result.matrix[1, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the rows asked for are finite: no warning
+        load_vectors(path, ["c"], verbose=0)
+
+
+def test_an_in_memory_value_past_float32_is_warned_of_once(tmp_path):
+    source = (["x", "y"], np.array([[1e300, 1.0], [1.0, 2.0]]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_vectors(source, verbose=0)
+    assert [w.category for w in caught] == [UserWarning]
+    assert "1 row holds nan or inf" in str(caught[0].message) and "'x'" in str(
+        caught[0].message
+    )

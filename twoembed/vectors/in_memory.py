@@ -15,6 +15,13 @@ from twoembed.vectors.result import RawVectors
 from twoembed.vectors.wanted import Wanted, first_of_each
 
 
+def _as_float32(rows: np.ndarray) -> np.ndarray:
+    """`rows` as float32; a value past its range becomes inf, which the load
+    then warns of by row (so NumPy's own overflow warning is left out)."""
+    with np.errstate(over="ignore"):
+        return rows.astype(np.float32)
+
+
 def is_in_memory(source: object) -> bool:
     """Whether `source` is vectors in memory rather than a path."""
     if hasattr(source, "index_to_key") and hasattr(source, "vectors"):
@@ -54,7 +61,7 @@ def read_in_memory(
         kept = [words[i] for i in rows]
         raw = RawVectors(
             kept,
-            matrix[rows].astype(np.float32),
+            _as_float32(matrix[rows]),
             dim,
             None,
             len(words),
@@ -79,7 +86,7 @@ def read_in_memory(
     rows = row_of_slot[np.array(slots, np.int64)]
     raw = RawVectors(
         picked,
-        matrix[rows].astype(np.float32),
+        _as_float32(matrix[rows]),
         dim,
         None,
         len(words),

