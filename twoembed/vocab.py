@@ -304,11 +304,16 @@ class Vocabulary:
                 _check_token(t, f"batch[{i}] holds")
             raise
         # Only a token that is not in the vocabulary can be of the wrong type
-        # (every vocabulary token is a str): check the OOV ones.
-        for i in np.flatnonzero((ids == oov).any(axis=1)):
-            tokens = rows[i]
-            for j in np.flatnonzero(ids[i] == oov):
-                _check_token(tokens[j], f"batch[{i}] holds")
+        # (every vocabulary token is a str): check each row's first OOV token,
+        # which catches rows of bytes or of ids at a cost per row, not token.
+        if not ids.size:
+            return ids
+        unknown = ids == oov
+        first = unknown.argmax(axis=1)
+        for i in np.flatnonzero(unknown[np.arange(len(rows)), first]).tolist():
+            token = rows[i][first[i]]
+            if not isinstance(token, str):
+                _check_token(token, f"batch[{i}] holds")
         return ids
 
 
