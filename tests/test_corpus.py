@@ -75,6 +75,19 @@ def test_a_stretch_without_whitespace_past_the_cap_is_refused(tmp_path):
     assert count_tokens(str(path), piece_bytes=1000, max_run=8192)["x" * 5000] == 1
 
 
+def test_a_long_line_spaced_only_by_unicode_whitespace_is_cut_there_in_glove_style(
+    tmp_path,
+):
+    words = [f"\u5b57{i % 97}" for i in range(2000)]
+    path = tmp_path / "cjk.txt"
+    path.write_text("\u3000".join(words), encoding="utf-8")  # no ASCII whitespace
+    counts = count_tokens(str(path), piece_bytes=1000, max_run=4096)
+    assert counts == by_whole_lines(path, True, "glove") == Counter(words)
+    # The whitespace style keeps U+3000 inside its tokens: no cut, so refused.
+    with pytest.raises(ValueError, match="characters without whitespace"):
+        count_tokens(str(path), style="whitespace", piece_bytes=1000, max_run=4096)
+
+
 @pytest.mark.parametrize("style", ["glove", "whitespace"])
 @pytest.mark.parametrize("piece_bytes", [2, 3, 1 << 20])
 def test_a_leading_byte_order_mark_is_not_a_token(tmp_path, style, piece_bytes):
