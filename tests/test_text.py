@@ -145,6 +145,11 @@ def test_a_kept_token_with_capitals_is_refused_and_a_special_one_only_warned_of(
         build_text_encoder(vocab, keep=["XD"])
     with pytest.warns(UserWarning, match="can never come out of the tokeniser"):
         build_text_encoder(vocab)
+    # A rule's target is put in after lowercasing, so it may keep capitals.
+    rule = [("http://[^ ]*", "<URL>")]
+    encoder = build_text_encoder(vocab, max_len=2, keep=["<URL>"], replacements=rule)
+    ids = encoder(np.array(["Great http://x.io"], dtype=object))
+    assert keras.ops.convert_to_numpy(ids).tolist() == [[1, vocab.id_of("<URL>")]]
 
 
 def test_oov_goes_to_the_top_and_padding_stays_zero():

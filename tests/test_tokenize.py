@@ -169,6 +169,12 @@ def test_a_kept_token_with_capitals_is_refused_when_the_text_is_lowercased():
         tokenize("a :D b", keep=[":)", ":D"])
     assert tokenize("a :D b", keep=[":D"], lowercase=False) == ["a", ":D", "b"]
     assert tokenize("a :D b", keep=[":d"]) == ["a", ":d", "b"]
+    # A rule's target is put in after lowercasing: kept with its capitals.
+    rule = [("http://[^ ]*", "<URL>")]
+    assert tokenize("see http://x.io", keep=["<URL>"], replacements=rule) == [
+        "see",
+        "<URL>",
+    ]
 
 
 def test_keep_refuses_non_strings():

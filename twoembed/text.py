@@ -248,8 +248,8 @@ def build_text_encoder(
     style = check_style(style)
     rules = check_replacements(replacements)
     keep = check_keep(keep)
-    if lowercase:
-        check_keep_case(keep)  # the vocabulary's special tokens only get a warning
+    if lowercase:  # the vocabulary's special tokens only get a warning
+        check_keep_case(keep, tuple(rule.target for rule in rules))
     keep += tuple(
         t
         for t in vocab.special_tokens

@@ -200,11 +200,12 @@ def _check_keep(keep: Iterable[str]) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=64)
-def check_keep_case(keep: tuple[str, ...]) -> None:
+def check_keep_case(keep: tuple[str, ...], targets: tuple[str, ...] = ()) -> None:
     """Refuses, when the text is lowercased, a kept token with an ASCII
-    capital: the lowercased text could never hold it."""
+    capital: the lowercased text could never hold it, unless it is one of the
+    replacement rules' `targets` (put in after lowercasing)."""
     for position, token in enumerate(keep):
-        if any("A" <= c <= "Z" for c in token):
+        if token not in targets and any("A" <= c <= "Z" for c in token):
             raise ValueError(
                 "With lowercase=True the text is lowercased before kept tokens are "
                 f"matched, so keep[{position}]={token!r} could never match; pass "
@@ -277,9 +278,10 @@ def tokenize(
         )
     style = check_style(style)
     keep = check_keep(keep)
+    rules = check_replacements(replacements)
     if lowercase:
-        check_keep_case(keep)
-    return split_text(text, lowercase, style, keep, check_replacements(replacements))
+        check_keep_case(keep, tuple(rule.target for rule in rules))
+    return split_text(text, lowercase, style, keep, rules)
 
 
 def split_text(
