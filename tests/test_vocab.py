@@ -144,6 +144,11 @@ def test_token_of_refuses_an_id_that_is_not_an_int(token_id):
         Vocabulary(["a"]).token_of(token_id)
 
 
+def test_token_of_takes_numpy_and_0_d_integer_ids():
+    vocab = Vocabulary(["a", "b"])
+    assert vocab.token_of(np.int64(2)) == vocab.token_of(np.array(2)) == "b"
+
+
 def test_token_of_refuses_ids_outside_the_layout():
     with pytest.raises(ValueError, match="token_id=9"):
         Vocabulary(["a"]).token_of(9)

@@ -12,6 +12,7 @@ ones:
 from __future__ import annotations
 
 import json
+import operator
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -232,12 +233,15 @@ class Vocabulary:
 
     def token_of(self, token_id: int) -> str | None:
         """Returns the token with id `token_id`; None for padding and OOV."""
-        if isinstance(token_id, bool) or not isinstance(token_id, (int, np.integer)):
+        try:  # an int, a NumPy int, a 0-d int array or tensor
+            if isinstance(token_id, bool):
+                raise TypeError
+            token_id = operator.index(token_id)
+        except TypeError:
             raise TypeError(
                 "`token_id` must be an int. Received: "
                 f"token_id={token_id!r} of type {type(token_id).__name__}"
-            )
-        token_id = int(token_id)
+            ) from None
         n = self.num_words
         if 1 <= token_id <= n:
             return self._words[token_id - 1]
