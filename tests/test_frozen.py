@@ -125,7 +125,7 @@ def test_moved_referenced_file_loads_with_table_location(tmp_path, vocab, matrix
     shutil.move(old, new)
     with pytest.raises(ValueError, match="table_location"):
         keras.models.load_model(tmp_path / "m.keras")
-    for location in (new, {str(old): str(new)}):
+    for location in (new, {str(old): str(new)}, {old: new}):  # Path keys too
         with twoembed.table_location(location):
             model = keras.models.load_model(tmp_path / "m.keras")
         np.testing.assert_array_equal(frozen_table(model)[1:8], matrix)

@@ -264,7 +264,8 @@ def _checked_location(location: Any) -> Any:
                     "new paths (str or os.PathLike). Received: an entry "
                     f"{saved!r:.80}: {new!r:.80}"
                 )
-        return dict(location)
+        # Saved paths are str: a Path key must match as one.
+        return {os.fspath(saved): new for saved, new in location.items()}
     if not is_path(location):
         raise TypeError(
             "`table_location` takes a path or a mapping from saved paths to new "
