@@ -59,3 +59,9 @@ def test_an_unsupported_compression_is_named_with_how_to_decompress(
     pattern = rf"v\.[a-z7.]+ is {what}-compressed.*{command}"
     with pytest.raises(ValueError, match=pattern):
         load_glove(path, words, verbose=0)
+
+
+def test_a_text_file_whose_first_word_starts_like_a_magic_number_loads(tmp_path):
+    # lzip's magic is "LZIP" and then a version byte: a word may start so.
+    path = write(tmp_path, "LZIPPED 0.1 0.2\nthe 0.3 0.4\n", "v.txt")
+    assert load_glove(path, verbose=0).words == ["LZIPPED", "the"]

@@ -15,7 +15,7 @@ _UNSUPPORTED = (
     (b"\x28\xb5\x2f\xfd", "zstd", "`zstd -d FILE`"),
     (b"7z\xbc\xaf\x27\x1c", "7z", "`7z x FILE`"),
     (b"\x04\x22\x4d\x18", "lz4", "`lz4 -d FILE`"),
-    (b"LZIP", "lzip", "`lzip -d FILE`"),
+    (b"LZIP\x01", "lzip", "`lzip -d FILE`"),  # the magic, then version 1
 )
 # Those it does decompress, when the file's name says so.
 _BY_NAME = (
