@@ -201,6 +201,17 @@ def test_a_directory_as_the_target_is_refused_naming_it(tmp_path, how):
     assert os.listdir(tmp_path) == ["models"] and os.listdir(target) == []
 
 
+def test_only_a_target_that_is_itself_a_link_is_called_one(tmp_path):
+    (tmp_path / "real" / "models").mkdir(parents=True)
+    (tmp_path / "via").symlink_to(tmp_path / "real")  # a linked parent only
+    with pytest.raises(IsADirectoryError) as error:
+        write_text("write", tmp_path / "via" / "models")
+    assert "a link to" not in str(error.value)
+    (tmp_path / "link").symlink_to(tmp_path / "real" / "models")
+    with pytest.raises(IsADirectoryError, match="a link to"):
+        write_text("write", tmp_path / "link")
+
+
 def test_a_file_as_the_directory_is_refused_naming_it(tmp_path):
     (tmp_path / "a-file").write_text("")
     with pytest.raises(NotADirectoryError, match=r"'.*a-file' is not a directory"):

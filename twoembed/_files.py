@@ -112,7 +112,7 @@ def _split(path: PathLike) -> _Target:
         )
     real = os.path.realpath(target)
     directory, name = os.path.split(real)
-    link = "" if real == os.path.abspath(target) else f" (a link to {real!r})"
+    link = f" (a link to {real!r})" if os.path.islink(target) else ""
     try:
         found = os.stat(directory)
     except FileNotFoundError:
@@ -243,8 +243,10 @@ def _replaced_when_done(path: PathLike, suffix: str = "") -> Iterator[tuple[int,
     except OSError as error:
         raise _reworded(
             error,
-            f"Cannot write {target.given!r}: cannot create a file in "
-            f"{target.directory!r}: {error.strerror or error}",
+            f"Cannot write {target.given!r}"
+            + (f" (a link to {target.real!r})" if os.path.islink(target.given) else "")
+            + f": the new file is made in {target.directory!r} and renamed over "
+            f"the old one, and it cannot be: {error.strerror or error}",
         ) from None
     try:
         yield descriptor, temporary
