@@ -273,7 +273,11 @@ def build_text_encoder(
     else:
         standardize, split = TextStandardizer(lowercase, rewrites), "whitespace"
 
+    rule_targets = {rule.target for rule in rules}
+
     def reachable(token: str) -> bool:  # a clitic such as 's only follows a word
+        if token in rule_targets:  # a rule puts it in, whatever its case
+            return True
         options = (lowercase, style, keep, rules)
         return split_text(token, *options) == [token] or (
             split_text("x" + token, *options)[1:] == [token]
