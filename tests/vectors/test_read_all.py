@@ -106,7 +106,8 @@ def test_blank_lines_nan_duplicates_and_bad_utf8_across_blocks(tmp_path, load_sm
     lines[80] = b"w80 nan 1 inf"
     lines.insert(100, b"")
     path = write(tmp_path, b"\n".join(lines) + b"\n")
-    result = load_small(path)
+    with pytest.warns(UserWarning, match=r"1 row holds nan or inf .*\['w80'\]"):
+        result = load_small(path)
     expected = [w for i, w in enumerate(words) if i not in (40, 61)]
     expected[59] = "bad\ufffd"  # both invalid tokens decode to it: first wins
     assert result.words == expected
@@ -116,7 +117,8 @@ def test_blank_lines_nan_duplicates_and_bad_utf8_across_blocks(tmp_path, load_sm
     assert result.report.lines_read == 121
     np.testing.assert_array_equal(result.matrix[78], [np.nan, 1, np.inf])
     np.testing.assert_array_equal(result.matrix[-1], values[-1])
-    skipped = load_small(path, invalid_utf8="skip")
+    with pytest.warns(UserWarning, match="nan or inf"):
+        skipped = load_small(path, invalid_utf8="skip")
     assert "bad\ufffd" not in skipped.words and len(skipped.words) == 117
     assert skipped.report.invalid_utf8 == 2
 
