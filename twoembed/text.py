@@ -249,7 +249,7 @@ def build_text_encoder(
     rules = check_replacements(replacements)
     keep = check_keep(keep)
     if lowercase:  # the vocabulary's special tokens only get a warning
-        check_keep_case(keep, tuple(rule.target for rule in rules))
+        check_keep_case(keep, rules)
     keep += tuple(
         t
         for t in vocab.special_tokens

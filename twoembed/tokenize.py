@@ -200,10 +200,11 @@ def _check_keep(keep: Iterable[str]) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=64)
-def check_keep_case(keep: tuple[str, ...], targets: tuple[str, ...] = ()) -> None:
+def check_keep_case(keep: tuple[str, ...], rules: tuple[Replacement, ...] = ()) -> None:
     """Refuses, when the text is lowercased, a kept token with an ASCII
-    capital: the lowercased text could never hold it, unless it is one of the
-    replacement rules' `targets` (put in after lowercasing)."""
+    capital: the lowercased text could never hold it, unless it is the target
+    of one of `rules` (put in after lowercasing)."""
+    targets = {rule.target for rule in rules}
     for position, token in enumerate(keep):
         if token not in targets and any("A" <= c <= "Z" for c in token):
             raise ValueError(
@@ -279,8 +280,8 @@ def tokenize(
     style = check_style(style)
     keep = check_keep(keep)
     rules = check_replacements(replacements)
-    if lowercase:
-        check_keep_case(keep, tuple(rule.target for rule in rules))
+    if lowercase and keep:  # checked once per keep list and rules (cached)
+        check_keep_case(keep, rules)
     return split_text(text, lowercase, style, keep, rules)
 
 
